@@ -1,0 +1,107 @@
+// swift-tools-version: 6.1
+//
+// Data flow, one module per stage:
+//   MQTT (libmosquitto) → Telemetry (decode) → MessageRing (lock-free, mmap) → Ingest writer → Postgres (libpq COPY)
+// beside it: Presence, Commands, Alerts; Gateway wires them as services under one lifecycle.
+import PackageDescription
+
+let package = Package(
+    name: "mash-gateway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mash-gateway", targets: ["MashGatewayCLI"]),
+    ],
+    dependencies: [
+        // Structured, injectable logging; the server ecosystem's common API.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // Subcommands, typed options and generated --help for the CLI.
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Ordered start-up and graceful shutdown of long-running services on SIGTERM/SIGINT.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // YAML configuration files.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // UnsafeAtomic over memory we map ourselves (the ring's indices live in a shared file mapping,
+        // where the standard library's Atomic, which must own its storage, cannot go).
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+    ],
+    targets: [
+        // MARK: C libraries, wrapped thinly and kept apart from logic.
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .target(
+            name: "MQTT",
+            dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // MARK: Configuration and schema.
+        .target(
+            name: "GatewayConfig",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["EmbedMigrationsTool"]
+        ),
+        .target(
+            name: "SchemaMigrations",
+            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            plugins: ["EmbedMigrations"]
+        ),
+
+        // MARK: The ingest path.
+        .target(name: "Telemetry"),
+        .target(
+            name: "MessageRing",
+            dependencies: [.product(name: "Atomics", package: "swift-atomics")]
+        ),
+
+        // MARK: The daemon.
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "MQTT", "Postgres", "GatewayConfig", "SchemaMigrations", "Telemetry", "MessageRing",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "MashGatewayCLI",
+            dependencies: [
+                "Gateway", "GatewayConfig", "SchemaMigrations", "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Tests. TestSupport starts a private mosquitto and PostgreSQL on loopback.
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig"]),
+        .testTarget(name: "SchemaMigrationsTests", dependencies: ["SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
+        .testTarget(name: "MessageRingTests", dependencies: ["MessageRing"]),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["Gateway", "MashGatewayCLI", "MQTT", "Postgres", "TestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,4 @@
+#ifndef MASH_CLIBPQ_SHIM_H
+#define MASH_CLIBPQ_SHIM_H
+#include <libpq-fe.h>
+#endif

@@ -1,0 +1,1 @@
+print("mash-gateway: not yet")

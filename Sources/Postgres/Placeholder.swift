@@ -1,0 +1,1 @@
+// Postgres: see Package.swift for this module's place in the data flow.

@@ -1,0 +1,1 @@
+// TestSupport: see Package.swift for this module's place in the data flow.
