@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mash-gateway", targets: ["MashGatewayCLI"]),
+        .executable(name: "mash-bench", targets: ["MashBench"]),
     ],
     dependencies: [
         // Structured, injectable logging; the server ecosystem's common API.
@@ -85,6 +86,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+
+        // MARK: Benchmarks: a command that prints numbers (`swift run -c release mash-bench`).
+        .executableTarget(
+            name: "MashBench",
+            dependencies: ["Telemetry", "MessageRing", "Postgres", "MQTT", "Gateway"]
         ),
 
         // MARK: Tests. TestSupport starts a private mosquitto and PostgreSQL on loopback.
