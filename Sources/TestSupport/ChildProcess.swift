@@ -1,0 +1,102 @@
+import Foundation
+
+/// A server or tool started by a test, with its output captured to a log file.
+///
+/// When the tests run as root (as CI does), servers that refuse root (PostgreSQL) run as an
+/// unprivileged account through `runuser`; `asUser` names it. The process is killed when the
+/// object is stopped; `Harness.cleanUp()` also kills anything a crashed earlier run left behind.
+public final class ChildProcess: @unchecked Sendable {
+    public let executable: String
+    public let arguments: [String]
+    public let logPath: String
+    private let process = Process()
+    private let lock = NSLock()
+
+    /// Starts `executable` with `arguments`; stdout and stderr go to `logPath`.
+    public init(
+        _ executable: String,
+        _ arguments: [String],
+        logPath: String,
+        asUser user: String? = nil,
+        environment: [String: String]? = nil
+    ) throws {
+        self.executable = executable
+        self.arguments = arguments
+        self.logPath = logPath
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        if let user, Harness.isRoot {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            process.arguments = ["-u", user, "--", executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
+        if let environment { process.environment = environment }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        try? log.close()
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+    /// The exit status, once the process has ended.
+    public var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
+    public var terminationReason: Process.TerminationReason { process.terminationReason }
+
+    /// Sends `signal` to the process (and, through runuser, to the program it runs).
+    public func signal(_ signal: Int32) {
+        lock.lock(); defer { lock.unlock() }
+        if process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// Waits for the process to end, polling; returns its exit status or nil on timeout.
+    @discardableResult
+    public func waitForExit(timeout: Duration = .seconds(20)) async -> Int32? {
+        try? await waitUntil("\(executable) to exit", timeout: timeout, every: .milliseconds(10)) { !process.isRunning }
+        return exitStatus
+    }
+
+    /// SIGTERM, then SIGKILL if it has not ended within `grace`.
+    public func stop(grace: Duration = .seconds(10)) async {
+        signal(SIGTERM)
+        if await waitForExit(timeout: grace) == nil {
+            signal(SIGKILL)
+            await waitForExit(timeout: .seconds(5))
+        }
+    }
+
+    /// The captured output so far (for failure messages).
+    public func output() -> String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+}
+
+/// Runs a command to completion and returns its exit status and combined output.
+@discardableResult
+public func runCommand(
+    _ executable: String,
+    _ arguments: [String],
+    asUser user: String? = nil,
+    environment: [String: String]? = nil
+) throws -> (status: Int32, output: String) {
+    let process = Process()
+    if let user, Harness.isRoot {
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+        process.arguments = ["-u", user, "--", executable] + arguments
+    } else {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+    }
+    if let environment { process.environment = environment }
+    let pipe = Pipe()
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
