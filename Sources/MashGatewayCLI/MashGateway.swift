@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct MashGateway: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mash-gateway",
+        abstract: "Moves IoT device telemetry from MQTT into PostgreSQL, tracks device presence, dispatches commands and raises alerts.",
+        discussion: """
+            Devices publish on devices/{device}/...; operators on operators/{operator}/...; see README.md for the topics.
+            Typical start: `mash-gateway migrate --seed`, then `mash-gateway run` (under systemd: systemd/mash-gateway.service).
+
+            Exit codes: 0 ok · 1 unexpected failure · 64 bad command line · 65 database schema behind or edited migrations ·
+            69 database or broker unreachable (one-shot commands) · 78 configuration invalid.
+            """,
+        subcommands: [Run.self, Migrate.self, CheckConfig.self, Simulate.self]
+    )
+}

@@ -1,1 +1,0 @@
-print("mash-gateway: not yet")
