@@ -22,7 +22,9 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
             throw PostgresError(
                 .invalidURL,
-                message: "expected a postgres:// or postgresql:// URL, got \"\(PostgresURL.redact(url))\"",
+                // Echo only the scheme: anything else might hold a password in a form we cannot redact.
+                message: "expected a postgres:// or postgresql:// URL, got "
+                    + (url.range(of: "://").map { "a \(url[..<$0.lowerBound]):// URL" } ?? "no URL scheme"),
                 operation: "parse URL"
             )
         }
