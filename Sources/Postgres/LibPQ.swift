@@ -42,10 +42,15 @@ extension PostgresConnection {
             if let result {
                 sqlState = field(result, "C")
                 detail = field(result, "D").map(url.scrub)
-                message = field(result, "M").map(url.scrub) ?? errorMessage(connection)
-                if message.isEmpty {
-                    let status = String(cString: PQresStatus(PQresultStatus(result)))
-                    message = "unexpected result \(status)"
+                let status = PQresultStatus(result)
+                if let primary = field(result, "M") {
+                    message = url.scrub(primary)
+                } else if status == PGRES_FATAL_ERROR || status == PGRES_NONFATAL_ERROR || status == PGRES_BAD_RESPONSE {
+                    let text = PQresultErrorMessage(result).map { String(cString: $0) } ?? ""
+                    message = text.isEmpty ? errorMessage(connection) : url.scrub(text)
+                } else {
+                    // A success status the caller did not expect (e.g. COPY_IN from execute): say which.
+                    message = "unexpected result \(String(cString: PQresStatus(status)))"
                 }
             } else {
                 message = errorMessage(connection)

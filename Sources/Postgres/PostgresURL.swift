@@ -76,7 +76,7 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
 
     /// `host:port/database` as libpq will resolve it (defaults filled in), for error messages.
     public var target: String {
-        "\(host ?? "localhost"):\(port ?? "5432")/\(database ?? user ?? "")"
+        "\(host ?? "local socket"):\(port ?? "5432")/\(database ?? user ?? "")"
     }
 
     /// Replaces the password in a postgres URL with `***`, splitting userinfo the way libpq does

@@ -254,3 +254,36 @@ extension String {
         String(repeating: "0", count: max(0, width - count)) + self
     }
 }
+
+@Suite("PostgresConnection: binary COPY rejected mid-stream")
+struct PostgresConnectionCopyMidStreamTests {
+    @Test func serverRejectionDuringALargeCopyIsReportedAndNothingIsStored() async throws {
+        let url = try await TestPostgres.shared().createDatabase()
+        let db = try PostgresConnection.connect(url)
+        try db.execute(PostgresConnectionCopyTests.table)
+        var encoder = BinaryCopyEncoder()
+        // The bad row comes first, so the server rejects while megabytes are still being sent.
+        for index in 0..<60_000 {
+            encoder.beginRow(fieldCount: 8)
+            encoder.writeUUID(high: UInt64(index), low: 1)
+            encoder.writeNull()
+            encoder.writeNull()
+            encoder.writeNumeric(scaled: 1)
+            encoder.writeText(index == 0 ? "terrible" : "good")
+            encoder.writeTimestamp(postgresMicroseconds: 0)
+            encoder.writeJSONB(#"{"padding": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#)
+            encoder.writeNull()
+        }
+        #expect(encoder.count > 4 * PostgresConnection.copyChunkSize)
+        let error = try #require(throws: PostgresError.self) { try db.copyIn(PostgresConnectionCopyTests.copy, &encoder) }
+        #expect(error.code == .copyFailed)
+        #expect(error.sqlState == "23514")
+        #expect(db.isConnected)
+        #expect(try db.execute("SELECT count(*) AS n FROM readings")[0, "n"] == "0")
+        // Inside a transaction the failure aborts it, and the transaction reports that.
+        #expect(throws: PostgresError.self) {
+            try db.transaction { try db.copyIn(PostgresConnectionCopyTests.copy, &encoder) }
+        }
+        #expect(try db.execute("SELECT 1 AS one")[0, "one"] == "1")
+    }
+}
