@@ -42,6 +42,7 @@ extension MigrationRunner {
     ///
     /// Idempotent: existing rows are neither duplicated nor changed, so running it again adds
     /// nothing. Needs the schema of migration 0001.
+    @discardableResult
     public func seed(_ connection: PostgresConnection) throws(MigrationError) -> SeedReport {
         do {
             return try connection.transaction {

@@ -37,6 +37,7 @@ public struct MigrationRunner: Sendable {
     }
 
     /// Applies every pending migration in version order and returns those it applied (empty when current).
+    @discardableResult
     public func migrate(_ connection: PostgresConnection) throws(MigrationError) -> [Migration] {
         let migrations = try Migration.ordered(self.migrations)
         try lock(connection)

@@ -20,6 +20,11 @@ public struct ModifiedMigration: Sendable, Hashable {
     public let migration: Migration
     /// The checksum recorded when it was applied.
     public let recordedChecksum: String
+
+    public init(migration: Migration, recordedChecksum: String) {
+        self.migration = migration
+        self.recordedChecksum = recordedChecksum
+    }
 }
 
 /// How the database's applied migrations compare with a set of migration files.
