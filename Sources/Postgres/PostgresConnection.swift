@@ -81,6 +81,9 @@ public final class PostgresConnection: @unchecked Sendable {
         // The default processor prints NOTICEs ("relation already exists, skipping") to stderr.
         PQsetNoticeProcessor(opened, { _, _ in }, nil)
         connection = opened
+        // The schema's columns are TIMESTAMP without time zone and hold UTC; `DEFAULT CURRENT_TIMESTAMP`
+        // and `now()` must therefore be evaluated in UTC whatever the server's or role's TimeZone is.
+        try execute("SET TIME ZONE 'UTC'")
     }
 
     /// Whether the session is up: checks the socket without blocking, so a server that has gone away is noticed
