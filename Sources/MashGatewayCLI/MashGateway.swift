@@ -9,8 +9,13 @@ struct MashGateway: AsyncParsableCommand {
             Devices publish on devices/{device}/...; operators on operators/{operator}/...; see README.md for the topics.
             Typical start: `mash-gateway migrate --seed`, then `mash-gateway run` (under systemd: systemd/mash-gateway.service).
 
-            Exit codes: 0 ok · 1 unexpected failure · 64 bad command line · 65 database schema behind or edited migrations ·
-            69 database or broker unreachable (one-shot commands) · 78 configuration invalid.
+            Exit codes:
+              0   success (run: stopped by SIGTERM/SIGINT after draining)
+              1   unexpected failure
+              64  bad command line
+              65  database schema behind this binary, or an applied migration was edited
+              69  database or broker unreachable (one-shot commands)
+              78  configuration invalid (restarting cannot help)
             """,
         subcommands: [Run.self, Migrate.self, CheckConfig.self, Simulate.self]
     )

@@ -1,0 +1,20 @@
+/// The topic filters the gateway subscribes to (CONTRACT §3), before any `$share/<group>/` prefix.
+///
+/// Exact filters rather than `devices/#`: the gateway publishes on `devices/{d}/commands/{id}`
+/// and `operators/{o}/responses` itself and must not receive its own messages back.
+public enum SubscriptionTopics {
+    public static let device = [
+        "devices/+/telemetry",
+        "devices/+/sensors/+",
+        "devices/+/heartbeat",
+        "devices/+/status",
+        "devices/+/commands/+/ack",
+        "devices/+/commands/+/result",
+    ]
+    public static let operator_ = [
+        "operators/+/commands",
+        "operators/+/alerts/+/ack",
+        "operators/+/alerts/+/resolve",
+    ]
+    public static var all: [String] { device + operator_ }
+}
