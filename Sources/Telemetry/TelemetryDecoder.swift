@@ -147,8 +147,8 @@ struct TelemetryParser {
             } else if kind == .readings && (next == UInt8(ascii: "{") || next == UInt8(ascii: "[")) {
                 if !structured {
                     structured = true
-                    out.readings.removeSubrange(readingStart...)
-                    out.rejects.removeSubrange(rejectStart...)
+                    out.readings.removeLast(out.readings.count - readingStart)
+                    out.rejects.removeLast(out.rejects.count - rejectStart)
                 }
                 if next == UInt8(ascii: "{") {
                     try parseReadingsObject(depth: depth + 1)
@@ -378,10 +378,19 @@ struct TelemetryParser {
     func qualityValue(_ s: JSONString) -> ReadingQuality? {
         guard !s.hasEscapes else { return nil }
         let bytes = UnsafeRawBufferPointer(rebasing: payload[s.start..<s.end])
-        if SensorName.equalsIgnoringCase(bytes, "good") { return .good }
-        if SensorName.equalsIgnoringCase(bytes, "uncertain") { return .uncertain }
-        if SensorName.equalsIgnoringCase(bytes, "bad") { return .bad }
-        return nil
+        switch bytes.count {
+        case 4 where Self.equalsIgnoringCase(bytes, "good"): return .good
+        case 9 where Self.equalsIgnoringCase(bytes, "uncertain"): return .uncertain
+        case 3 where Self.equalsIgnoringCase(bytes, "bad"): return .bad
+        default: return nil
+        }
+    }
+
+    /// `b` equals the lowercase ASCII literal `s` of the same length, ignoring ASCII case.
+    @inline(__always) static func equalsIgnoringCase(_ b: UnsafeRawBufferPointer, _ s: StaticString) -> Bool {
+        let p = s.utf8Start
+        for i in 0..<b.count where SensorName.asciiLower(b[i]) != p[i] { return false }
+        return true
     }
 
     // MARK: Keys and names
@@ -430,9 +439,11 @@ struct TelemetryParser {
 
     /// Resolves pending timestamps of the readings this object added and applies the ts rules.
     mutating func finish(from readingStart: Int, messageTs: TimestampField) {
+        let count = out.readings.count
         var write = readingStart
-        for i in readingStart..<out.readings.count {
+        for i in readingStart..<count {
             var reading = out.readings[i]
+            var changed = false
             if reading.timestampMicros == DecodedReading.pendingTimestamp {
                 switch messageTs {
                 case .absent: reading.timestampMicros = receivedAt
@@ -441,6 +452,7 @@ struct TelemetryParser {
                     reject(.tsInvalid(start: s, end: e), sensor: reading.sensor)
                     continue
                 }
+                changed = true
             }
             let t = reading.timestampMicros
             if t < TelemetryTime.earliestMicros {
@@ -454,11 +466,12 @@ struct TelemetryParser {
             }
             if t > futureLimit {
                 replaceFutureTimestamp(&reading)
+                changed = true
             }
-            out.readings[write] = reading
+            if changed || write != i { out.readings[write] = reading }
             write += 1
         }
-        out.readings.removeSubrange(write...)
+        if write < count { out.readings.removeLast(count - write) }
     }
 
     /// Contract: a ts too far ahead becomes the receive time, quality `uncertain`, and the original
