@@ -6,9 +6,9 @@
 /// only a payload that is not JSON at all (or nests deeper than ``maxDepth``) is rejected whole.
 public struct TelemetryDecoder: Sendable {
     /// Deepest nesting of objects and arrays accepted (the top-level value is depth 1).
-    public var maxDepth: Int
+    public let maxDepth: Int
     /// A reading's ts later than receive time + this is replaced (contract: 5 minutes).
-    public var futureToleranceMicros: Int64
+    public let futureToleranceMicros: Int64
 
     public init(maxDepth: Int = 32, futureToleranceMicros: Int64 = 300_000_000) {
         precondition(maxDepth >= 1 && maxDepth <= 1024, "maxDepth must be in 1...1024 (it bounds recursion)")
