@@ -3,6 +3,7 @@
 import Foundation
 
 let benchmarks: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
+    ("decode", DecodeBenchmark.summary, DecodeBenchmark.run),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())
