@@ -24,6 +24,9 @@ let package = Package(
         // UnsafeAtomic over memory we map ourselves (the ring's indices live in a shared file mapping,
         // where the standard library's Atomic, which must own its storage, cannot go).
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        // Counters, gauges and timers behind one API; swift-prometheus renders them for GET /metrics.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: C libraries, wrapped thinly and kept apart from logic.
@@ -70,12 +73,46 @@ let package = Package(
             dependencies: [.product(name: "Atomics", package: "swift-atomics")]
         ),
 
+        .target(
+            name: "DeviceRegistry",
+            dependencies: ["Postgres", "Telemetry", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Ingest",
+            dependencies: [
+                "Postgres", "Telemetry", "MessageRing", "GatewayConfig", "DeviceRegistry",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+
+        // MARK: Beside the ingest path: presence and commands.
+        .target(
+            name: "Presence",
+            dependencies: [
+                "Postgres", "GatewayConfig", "DeviceRegistry",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "Commands",
+            dependencies: [
+                "Postgres", "GatewayConfig", "DeviceRegistry",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+
         // MARK: The daemon.
         .target(
             name: "Gateway",
             dependencies: [
                 "MQTT", "Postgres", "GatewayConfig", "SchemaMigrations", "Telemetry", "MessageRing",
+                "DeviceRegistry", "Ingest", "Presence", "Commands",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -97,7 +134,7 @@ let package = Package(
         // MARK: Tests. TestSupport starts a private mosquitto and PostgreSQL on loopback.
         .target(
             name: "TestSupport",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: ["Postgres", "SchemaMigrations", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
@@ -105,6 +142,10 @@ let package = Package(
         .testTarget(name: "SchemaMigrationsTests", dependencies: ["SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "MessageRingTests", dependencies: ["MessageRing"]),
+        .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "PresenceTests", dependencies: ["Presence", "SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: ["Gateway", "MashGatewayCLI", "MQTT", "Postgres", "TestSupport"]

@@ -1,0 +1,1 @@
+// Ingest: see Package.swift for this module's place in the data flow.
