@@ -134,7 +134,7 @@ let package = Package(
         // MARK: Tests. TestSupport starts a private mosquitto and PostgreSQL on loopback.
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", "SchemaMigrations", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Postgres", "SchemaMigrations", "MQTT", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),

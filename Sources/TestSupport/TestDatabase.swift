@@ -25,7 +25,7 @@ extension TestPostgres {
                 let url = try await self.createDatabase(name)
                 let connection = try PostgresConnection.connect(url)
                 defer { connection.close() }
-                let runner = MigrationRunner(migrations: try Migration.embedded, logger: Logger(label: "test.migrate"))
+                let runner = MigrationRunner(migrations: try Migration.embedded, logger: Logger(label: "test.migrate", factory: { _ in SwiftLogNoOpLogHandler() }))
                 try runner.migrate(connection)
                 if seed { try runner.seed(connection) }
                 return name
