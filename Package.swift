@@ -104,6 +104,12 @@ let package = Package(
             ]
         ),
 
+        // MARK: A simulated device fleet, for demos, load and soak tests.
+        .target(
+            name: "Simulator",
+            dependencies: ["MQTT", "Postgres", .product(name: "Logging", package: "swift-log")]
+        ),
+
         // MARK: The daemon.
         .target(
             name: "Gateway",
@@ -119,9 +125,10 @@ let package = Package(
         .executableTarget(
             name: "MashGatewayCLI",
             dependencies: [
-                "Gateway", "GatewayConfig", "SchemaMigrations", "Postgres",
+                "Gateway", "GatewayConfig", "SchemaMigrations", "Postgres", "Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 

@@ -1,7 +1,67 @@
 import ArgumentParser
+import GatewayConfig
+import Simulator
+import UnixSignals
 
 struct Simulate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Simulate a device fleet.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run a simulated fleet of ESP32 / Raspberry Pi devices (for demos, load and soak tests).",
+        discussion: """
+            Publishes telemetry at --rate readings per second across --devices devices, rotating through every payload
+            form (JSON forms A, B, C and plain sensor topics, several timestamp formats, device keys by serial and by MAC),
+            heartbeats every 30 s, a retained `online` status at start and `offline` at the end (as the devices' wills
+            would), and answers commands (ack, then result; type "fail" fails). Uses mqtt.url from the configuration.
+            Unless --no-register, the devices (serials <prefix>-00001 …) are first added to the `devices` table of
+            database.url when missing.
+            """
+    )
+
     @OptionGroup var options: ConfigOptions
-    func run() async throws { _ = try options.load() }
+
+    @Option(name: .long, help: "Number of devices.")
+    var devices: Int
+
+    @Option(name: .long, help: "Readings per second, across the whole fleet.")
+    var rate: Double
+
+    @Option(name: .long, help: "Seconds to run; without it, until SIGINT/SIGTERM.")
+    var duration: Double?
+
+    @Option(name: .long, help: "Serial number prefix of the simulated devices.")
+    var prefix = "sim"
+
+    @Flag(name: .long, help: "Do not add the simulated devices to the database.")
+    var noRegister = false
+
+    func validate() throws {
+        guard devices >= 1 else { throw ValidationError("--devices must be at least 1") }
+        guard rate > 0 else { throw ValidationError("--rate must be positive (readings per second)") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive (seconds)") }
+    }
+
+    func run() async throws {
+        let configuration = try options.load()
+        let logger = makeLogger("mash.simulate", level: configuration.logging.level)
+        let fleet = Fleet(options: FleetOptions(
+            devices: devices, rate: rate, duration: duration.map { .milliseconds(Int64($0 * 1000)) },
+            mqttURL: configuration.mqtt.url, databaseURL: noRegister ? nil : configuration.database.url, prefix: prefix),
+            logger: logger)
+        let task = Task { try await fleet.run() }
+        // SIGINT/SIGTERM end the run the normal way: statuses go offline and the report is printed.
+        let signals = Task {
+            for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                task.cancel()
+                break
+            }
+        }
+        defer { signals.cancel() }
+        let report: FleetReport
+        do {
+            report = try await task.value
+        } catch {
+            printError("simulate: \(error)")
+            throw Exit.unavailable
+        }
+        print("simulate: \(report)")
+    }
 }

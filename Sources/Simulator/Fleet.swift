@@ -1,0 +1,217 @@
+import Foundation
+import Logging
+import MQTT
+import Postgres
+import Synchronization
+
+/// What `mash-gateway simulate` runs: many devices behind one MQTT connection.
+public struct FleetOptions: Sendable {
+    public var devices: Int
+    /// Readings per second across the whole fleet.
+    public var rate: Double
+    /// Nil: until cancelled.
+    public var duration: Duration?
+    public var mqttURL: String
+    /// When set, the simulated devices are registered in `devices` first (idempotent), so the
+    /// gateway accepts their telemetry with `unknown_devices: reject`.
+    public var databaseURL: String?
+    /// Serial numbers are `<prefix>-00001` …
+    public var prefix: String
+    public var heartbeatInterval: Duration
+    /// Publish each device's `offline` status at the end, as its will would.
+    public var offlineAtEnd: Bool
+    public var seed: UInt64
+
+    public init(
+        devices: Int, rate: Double, duration: Duration? = nil, mqttURL: String, databaseURL: String? = nil,
+        prefix: String = "sim", heartbeatInterval: Duration = .seconds(30), offlineAtEnd: Bool = true, seed: UInt64 = 42
+    ) {
+        self.devices = devices
+        self.rate = rate
+        self.duration = duration
+        self.mqttURL = mqttURL
+        self.databaseURL = databaseURL
+        self.prefix = prefix
+        self.heartbeatInterval = heartbeatInterval
+        self.offlineAtEnd = offlineAtEnd
+        self.seed = seed
+    }
+}
+
+/// What a fleet run did.
+public struct FleetReport: Sendable, CustomStringConvertible {
+    public var messages = 0
+    public var readings = 0
+    public var heartbeats = 0
+    public var commandsAnswered = 0
+    public var elapsed: Duration = .zero
+
+    public var description: String {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rate = seconds > 0 ? Int(Double(readings) / seconds) : 0
+        return "published \(messages) messages with \(readings) readings (\(rate) readings/s), \(heartbeats) heartbeats; answered \(commandsAnswered) commands"
+    }
+}
+
+/// A simulated fleet of ESP32 / Raspberry Pi devices publishing telemetry and answering commands.
+///
+/// All devices share one MQTT connection (one socket and thread instead of thousands); each
+/// device still has its own topics, values, heartbeat schedule and status. Telemetry rotates
+/// through every payload form of the contract. Commands on `devices/+/commands/+` are
+/// acknowledged and completed (a command whose type is `fail` fails), as firmware would.
+public final class Fleet: Sendable {
+    private let options: FleetOptions
+    private let logger: Logger
+    private let answered = Atomic<Int>(0)
+
+    public init(options: FleetOptions, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    public func run() async throws -> FleetReport {
+        var random = SplitMix64(seed: options.seed)
+        var devices = (1...max(options.devices, 1)).map { SimulatedDevice(index: $0, prefix: options.prefix, random: &random) }
+        if let databaseURL = options.databaseURL {
+            try register(devices, databaseURL: databaseURL)
+        }
+        let client = try makeClient()
+        try client.start()
+        try await client.waitForConnection(timeout: .seconds(30))
+        for device in devices {
+            _ = try? client.publish(topic: "devices/\(device.topicKey)/status", payload: "online", qos: .atLeastOnce, retain: true)
+        }
+        logger.info("fleet started", metadata: ["devices": "\(devices.count)", "rate": "\(options.rate) readings/s"])
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        var report = FleetReport()
+        var nextDevice = 0
+        var messageNumber = 0
+        var nextHeartbeat = 0
+        var lastProgress = start
+        let heartbeatPerSecond = Double(devices.count) / max(seconds(options.heartbeatInterval), 0.001)
+        while !Task.isCancelled {
+            let elapsed = clock.now - start
+            if let duration = options.duration, elapsed >= duration { break }
+            let elapsedSeconds = seconds(elapsed)
+            let nowMillis = Int64(Date().timeIntervalSince1970 * 1000)
+            // Readings due so far at the configured rate; publish whole messages until caught up.
+            while Double(report.readings) < options.rate * elapsedSeconds {
+                devices[nextDevice].step(random: &random)
+                let device = devices[nextDevice]
+                let sent = publishTelemetry(device, variant: messageNumber, nowMillis: nowMillis, client: client)
+                report.messages += sent.messages
+                report.readings += sent.readings
+                messageNumber += 1
+                nextDevice = (nextDevice + 1) % devices.count
+            }
+            while Double(report.heartbeats) < heartbeatPerSecond * elapsedSeconds {
+                devices[nextHeartbeat].uptimeSeconds = Int(elapsedSeconds)
+                let device = devices[nextHeartbeat]
+                _ = try? client.publish(topic: "devices/\(device.topicKey)/heartbeat", payload: TelemetryPayloads.heartbeat(device), qos: .atLeastOnce)
+                report.heartbeats += 1
+                nextHeartbeat = (nextHeartbeat + 1) % devices.count
+            }
+            if clock.now - lastProgress >= .seconds(5) {
+                lastProgress = clock.now
+                report.commandsAnswered = answered.load(ordering: .relaxed)
+                report.elapsed = clock.now - start
+                logger.info("fleet progress", metadata: ["report": "\(report)"])
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        if options.offlineAtEnd {
+            for device in devices {
+                _ = try? client.publish(topic: "devices/\(device.topicKey)/status", payload: "offline", qos: .atLeastOnce, retain: true)
+            }
+        }
+        report.elapsed = clock.now - start
+        report.commandsAnswered = answered.load(ordering: .relaxed)
+        // Waits (bounded) for the broker to acknowledge what is still in flight.
+        client.stop(finalMessage: nil, timeout: .seconds(10))
+        return report
+    }
+
+    private func publishTelemetry(_ device: SimulatedDevice, variant: Int, nowMillis: Int64, client: MQTTClient) -> (messages: Int, readings: Int) {
+        let telemetry = "devices/\(device.topicKey)/telemetry"
+        switch variant % 10 {
+        case 0...4:
+            _ = try? client.publish(topic: telemetry, payload: TelemetryPayloads.formA(device, nowMillis: nowMillis), qos: .atLeastOnce)
+        case 5, 6:
+            _ = try? client.publish(topic: telemetry, payload: TelemetryPayloads.formB(device, nowMillis: nowMillis), qos: .atLeastOnce)
+        case 7, 8:
+            _ = try? client.publish(topic: telemetry, payload: TelemetryPayloads.formC(device, nowMillis: nowMillis), qos: .atLeastOnce)
+        default:
+            // ESPHome style: one plain value per sensor topic, stamped by the gateway on receipt.
+            for i in device.kind.sensors.indices {
+                _ = try? client.publish(
+                    topic: "devices/\(device.topicKey)/sensors/\(device.kind.sensors[i].name)", payload: device.formatted(i), qos: .atLeastOnce)
+            }
+            return (device.kind.sensors.count, device.kind.sensors.count)
+        }
+        return (1, device.kind.sensors.count)
+    }
+
+    private func makeClient() throws -> MQTTClient {
+        let holder = Mutex<MQTTClient?>(nil)
+        let client = try MQTTClient(
+            options: MQTTClient.Options(
+                url: options.mqttURL, clientID: "mash-sim-\(getpid())", cleanSession: true,
+                reconnectDelayMin: .milliseconds(200), reconnectDelayMax: .seconds(2), maxInflightMessages: 1000),
+            logger: logger,
+            onEvent: nil,
+            onMessage: { [self] view in
+                // devices/{key}/commands/{id}: acknowledge, then report the result.
+                let parts = view.topicString.split(separator: "/", omittingEmptySubsequences: false)
+                guard parts.count == 4, parts[0] == "devices", parts[2] == "commands", let client = holder.withLock({ $0 }) else { return }
+                let base = "devices/\(parts[1])/commands/\(parts[3])"
+                let payload = String(decoding: view.payload, as: UTF8.self)
+                let fails = payload.contains("\"type\":\"fail\"")
+                _ = try? client.publish(topic: "\(base)/ack", payload: "", qos: .atLeastOnce)
+                _ = try? client.publish(
+                    topic: "\(base)/result",
+                    payload: fails ? "{\"status\":\"failed\",\"error\":\"simulated failure\"}" : "{\"status\":\"completed\",\"data\":{}}",
+                    qos: .atLeastOnce)
+                answered.add(1, ordering: .relaxed)
+            }
+        )
+        holder.withLock { $0 = client }
+        try client.subscribe("devices/+/commands/+", qos: .atLeastOnce)
+        return client
+    }
+
+    /// Inserts the fleet's `devices` rows that are missing (owned by the seeded admin when present).
+    private func register(_ devices: [SimulatedDevice], databaseURL: String) throws {
+        let connection = try PostgresConnection.connect(databaseURL, applicationName: "mash-gateway simulate")
+        defer { connection.close() }
+        func array(_ values: [String]) -> String { "{" + values.joined(separator: ",") + "}" }
+        let rows = try connection.execute(
+            """
+            INSERT INTO devices (name, device_type, serial_number, mac_address, user_id, model)
+            SELECT s, t, s, m, (SELECT id FROM users WHERE email = 'admin@localhost' AND deleted_at IS NULL), 'simulated'
+            FROM unnest($1::text[], $2::text[], $3::text[]) AS u(s, t, m)
+            ON CONFLICT DO NOTHING
+            """,
+            [array(devices.map(\.serial)), array(devices.map(\.kind.deviceType)), array(devices.map(\.mac))]
+        )
+        logger.info("fleet devices registered", metadata: ["added": "\(rows.affectedRows)", "devices": "\(devices.count)"])
+    }
+}
+
+private func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// A small seeded generator: a fleet with the same seed publishes the same values.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
