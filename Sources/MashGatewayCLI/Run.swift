@@ -1,6 +1,8 @@
 import ArgumentParser
 import Gateway
 import GatewayConfig
+import Metrics
+import Prometheus
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,8 +19,13 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         let logger = makeLogger("mash", level: configuration.logging.level)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         do {
-            try await GatewayApp(configuration: configuration, logger: logger).run()
+            try await GatewayApp(configuration: configuration, logger: logger, metrics: registry).run()
+        } catch let error as StatusServerError {
+            printError(error.description)
+            throw Exit.configuration
         } catch let error as StartupError {
             printError(error.message)
             switch error.kind {

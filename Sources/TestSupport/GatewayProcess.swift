@@ -84,9 +84,11 @@ public func testGatewayConfig(
     databaseURL: String,
     clientID: String = "gw-\(UInt32.random(in: 0...UInt32.max))",
     spoolDirectory: String? = nil,
+    httpPort: Int? = nil,
     extra: String = ""
 ) throws -> String {
     let spool = try spoolDirectory ?? Harness.makeDirectory("spool")
+    let listen = httpPort.map { "127.0.0.1:\($0)" } ?? ""
     return """
         mqtt:
           url: \(mqttURL)
@@ -98,7 +100,7 @@ public func testGatewayConfig(
         ingest:
           spool_dir: \(spool)
         http:
-          listen: ""
+          listen: "\(listen)"
         logging:
           level: debug
         \(extra)

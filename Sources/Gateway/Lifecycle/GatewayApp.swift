@@ -1,6 +1,7 @@
 import GatewayConfig
 import Logging
 import MQTT
+import Prometheus
 import SchemaMigrations
 import ServiceLifecycle
 
@@ -12,10 +13,13 @@ import ServiceLifecycle
 public struct GatewayApp: Sendable {
     public let configuration: GatewayConfiguration
     public let logger: Logger
+    /// Where the process's swift-metrics land (the CLI bootstraps MetricsSystem with it); `/metrics` renders it.
+    public let metrics: PrometheusCollectorRegistry
 
-    public init(configuration: GatewayConfiguration, logger: Logger) {
+    public init(configuration: GatewayConfiguration, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Runs until SIGTERM/SIGINT; throws `StartupError` when the gateway must not start.
@@ -26,8 +30,17 @@ public struct GatewayApp: Sendable {
             // The ingest pipeline takes messages from here (next step); until then they are only counted.
         }
         let systemd = SystemdService(notifier: notifier, readyAfter: database.ready, logger: logger)
+        var services: [any Service] = [database, intake, systemd]
+        if let address = try configuration.http.listenAddress() {
+            services.append(try StatusService(address: address, registry: metrics, logger: logger) {
+                var problems = [String]()
+                if !database.ready.isReady { problems.append("database: not ready (waiting for PostgreSQL or the schema check)") }
+                if intake.publisher.client?.isConnected != true { problems.append("mqtt: not connected to the broker") }
+                return problems
+            })
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: ([database, intake, systemd] as [any Service]).map {
+            services: services.map {
                 ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .gracefullyShutdownGroup)
             },
             gracefulShutdownSignals: [.sigterm, .sigint],
