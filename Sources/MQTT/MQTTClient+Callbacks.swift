@@ -76,7 +76,6 @@ extension MQTTClient {
                 onEvent?(.connectionRefused(error))
                 return
             }
-            connected.store(true, ordering: .releasing)
             let subscriptions = state.withLock { state in
                 state.lastError = nil
                 return state.subscriptions
@@ -93,6 +92,8 @@ extension MQTTClient {
                 "broker": "\(broker)", "session_present": "\(sessionPresent)", "subscriptions": "\(subscriptions.count)",
             ])
             onEvent?(.connected(sessionPresent: sessionPresent))
+            // After the handler: whoever sees `isConnected` also sees the handler's effects.
+            connected.store(true, ordering: .releasing)
         }
 
         func disconnectCallback(rc: Int32) {

@@ -164,7 +164,8 @@ public final class MQTTClient: @unchecked Sendable {
         core.releaseHandlers()
     }
 
-    /// Whether a CONNACK accepted the current connection (false while reconnecting).
+    /// Whether a CONNACK accepted the current connection and the `.connected` event has been
+    /// handled (false while reconnecting).
     public var isConnected: Bool { core.connected.load(ordering: .acquiring) }
 
     /// The most recent connect or connection failure; cleared by a successful connect.
@@ -224,8 +225,9 @@ public final class MQTTClient: @unchecked Sendable {
 
     /// Queues a message for the loop thread to send; returns its message id. Any thread.
     ///
-    /// The payload is copied before returning. While reconnecting, libmosquitto keeps QoS ≥ 1
-    /// messages and sends them after the reconnect; QoS 0 fails with `.notConnected`.
+    /// The payload is copied before returning. While disconnected, libmosquitto keeps QoS ≥ 1
+    /// messages in memory (unbounded) and sends them after the reconnect, so this returns their
+    /// id; QoS 0 fails with `.notConnected`. `.published(messageID:)` reports the PUBACK.
     @discardableResult
     public func publish(topic: String, payload: UnsafeRawBufferPointer, qos: MQTTQoS = .atLeastOnce, retain: Bool = false) throws(MQTTError) -> Int32 {
         try checkNotStopped("publish(\(topic))")
@@ -233,9 +235,11 @@ public final class MQTTClient: @unchecked Sendable {
             throw MQTTError(code: .payloadTooLarge, rc: MOSQ_ERR_PAYLOAD_SIZE.rawValue, message: "payload too large", context: "publish(\(topic))")
         }
         var messageID: Int32 = 0
-        try check(
-            mosquitto_publish(handle, &messageID, topic, Int32(payload.count), payload.baseAddress, qos.rawValue, retain),
-            "mosquitto_publish(\(topic))")
+        let rc = mosquitto_publish(handle, &messageID, topic, Int32(payload.count), payload.baseAddress, qos.rawValue, retain)
+        // libmosquitto 2.0 queues a QoS ≥ 1 message before trying to send it and reports
+        // "not connected" if it could not go out yet; the queued message is sent after reconnect.
+        if rc == MOSQ_ERR_NO_CONN.rawValue && qos != .atMostOnce && messageID != 0 { return messageID }
+        try check(rc, "mosquitto_publish(\(topic))")
         return messageID
     }
 
