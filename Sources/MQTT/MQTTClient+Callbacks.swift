@@ -30,6 +30,8 @@ extension MQTTClient {
         }
 
         let logger: Logger
+        /// Whether libmosquitto's debug-level lines (one per packet) are forwarded; fixed at init.
+        let forwardsDebugLines: Bool
         let broker: String
         let state = Mutex(State())
         let connected = Atomic<Bool>(false)
@@ -43,6 +45,7 @@ extension MQTTClient {
 
         init(logger: Logger, broker: String, onEvent: EventHandler?, onMessage: @escaping MessageHandler) {
             self.logger = logger
+            self.forwardsDebugLines = logger.logLevel <= .debug
             self.broker = broker
             self.onEvent = onEvent
             self.onMessage = onMessage
@@ -146,13 +149,27 @@ extension MQTTClient {
 
         func logCallback(level: Int32, text: UnsafePointer<CChar>?) {
             guard let text else { return }
-            logger.debug("\(String(cString: text))", metadata: ["mosquitto.level": "\(level)"])
+            if level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0 {
+                let line = String(cString: text)
+                if level & MOSQ_LOG_ERR != 0 {
+                    // The only report of a failure inside the loop thread, e.g. a TLS handshake
+                    // ("OpenSSL Error[0]: … certificate verify failed"), which ends the loop.
+                    let code: MQTTError.Code = line.hasPrefix("OpenSSL Error") ? .tls : .other
+                    let error = MQTTError(code: code, rc: MOSQ_ERR_UNKNOWN.rawValue, message: line, context: "libmosquitto (\(broker))")
+                    state.withLock { $0.lastError = error }
+                    logger.error("\(line)")
+                } else {
+                    logger.warning("\(line)")
+                }
+            } else if forwardsDebugLines {
+                logger.debug("\(String(cString: text))", metadata: ["mosquitto.level": "\(level)"])
+            }
         }
 
         // MARK: Installation
 
         /// Sets every C callback once; the closures capture nothing and find `Core` through `obj`.
-        static func installCallbacks(on handle: OpaquePointer, logging: Bool) {
+        static func installCallbacks(on handle: OpaquePointer) {
             mosquitto_connect_v5_callback_set(handle) { mosq, obj, rc, flags, _ in
                 guard let mosq, let obj else { return }
                 Unmanaged<Core>.fromOpaque(obj).takeUnretainedValue().connectCallback(mosq, rc: rc, flags: flags)
@@ -173,13 +190,12 @@ extension MQTTClient {
                 guard let obj, let message else { return }
                 Unmanaged<Core>.fromOpaque(obj)._withUnsafeGuaranteedRef { $0.messageCallback(message) }
             }
-            // libmosquitto formats a log line for every packet when a log callback is set, so
-            // install it only when the logger would print debug lines.
-            if logging {
-                mosquitto_log_callback_set(handle) { _, obj, level, text in
-                    guard let obj else { return }
-                    Unmanaged<Core>.fromOpaque(obj).takeUnretainedValue().logCallback(level: level, text: text)
-                }
+            // Always installed: errors inside the loop thread (TLS) are reported only through it.
+            // libmosquitto then formats a line per packet (a malloc and a vsnprintf); lines
+            // below warning are dropped before any Swift string is made unless debug is on.
+            mosquitto_log_callback_set(handle) { _, obj, level, text in
+                guard let obj else { return }
+                Unmanaged<Core>.fromOpaque(obj)._withUnsafeGuaranteedRef { $0.logCallback(level: level, text: text) }
             }
         }
     }

@@ -81,7 +81,7 @@ public final class MQTTClient: @unchecked Sendable {
             mosquitto_destroy(handle)
             throw error
         }
-        Core.installCallbacks(on: handle, logging: logger.logLevel <= .debug)
+        Core.installCallbacks(on: handle)
     }
 
     deinit {
@@ -101,8 +101,11 @@ public final class MQTTClient: @unchecked Sendable {
     ///
     /// A broker that is down or unreachable is not an error here: the loop keeps retrying with
     /// backoff, the cause is kept in `lastError`, and `waitForConnection(timeout:)` reports it.
-    /// With MQTT v5 the first TCP connect is made on the calling thread (libmosquitto has no
-    /// asynchronous v5 connect that keeps the CONNECT properties for reconnects).
+    /// With MQTT v5 or TLS the first TCP connect (and TLS handshake) is made on the calling
+    /// thread: libmosquitto has no asynchronous v5 connect that keeps the CONNECT properties for
+    /// reconnects, and a TLS failure (untrusted certificate, bad files) should throw `.tls` here.
+    /// A TLS failure on a later reconnect ends libmosquitto's loop (it treats TLS errors as
+    /// fatal); `isConnected` then stays false.
     /// Throws `.invalidState` when called twice or after `stop()`.
     public func start() throws(MQTTError) {
         try core.state.withLock { (state: inout Core.State) throws(MQTTError) in
@@ -113,19 +116,21 @@ public final class MQTTClient: @unchecked Sendable {
         }
         let keepalive = Int32(clamping: options.keepalive.wholeSeconds(minimum: 5))
         let context = "connect to \(url.host):\(url.port)"
+        var properties: OpaquePointer? = nil
+        defer { mosquitto_property_free_all(&properties) }
+        if options.protocolVersion == .v5 && !options.cleanSession && options.sessionExpiryInterval > 0 {
+            try check(
+                mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), options.sessionExpiryInterval),
+                "mosquitto_property_add_int32(session-expiry-interval)")
+        }
         let rc: Int32
-        switch options.protocolVersion {
-        case .v311:
-            rc = mosquitto_connect_async(handle, url.host, Int32(url.port), keepalive)
-        case .v5:
-            var properties: OpaquePointer? = nil
-            defer { mosquitto_property_free_all(&properties) }
-            if !options.cleanSession && options.sessionExpiryInterval > 0 {
-                try check(
-                    mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), options.sessionExpiryInterval),
-                    "mosquitto_property_add_int32(session-expiry-interval)")
-            }
+        if options.protocolVersion == .v5 || url.useTLS {
+            // Blocking first connect: v5 needs it to keep the CONNECT properties for every
+            // reconnect; with TLS it makes a certificate problem fail here, with an error,
+            // instead of silently ending libmosquitto's loop thread (a TLS error is fatal there).
             rc = mosquitto_connect_bind_v5(handle, url.host, Int32(url.port), keepalive, nil, properties)
+        } else {
+            rc = mosquitto_connect_async(handle, url.host, Int32(url.port), keepalive)
         }
         do {
             try check(rc, context)
