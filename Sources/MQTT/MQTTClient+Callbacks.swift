@@ -84,9 +84,10 @@ extension MQTTClient {
                 return state.subscriptions
             }
             for subscription in subscriptions {
-                let result = mosquitto_subscribe(mosq, nil, subscription.filter, subscription.qos.rawValue)
-                if result != MOSQ_ERR_SUCCESS.rawValue {
-                    let error = MQTTError(rc: result, errnoValue: errno, context: "resubscribe(\(subscription.filter))")
+                do {
+                    try check(mosquitto_subscribe(mosq, nil, subscription.filter, subscription.qos.rawValue),
+                              "resubscribe(\(subscription.filter))")
+                } catch {
                     logger.warning("MQTT resubscribe failed", metadata: ["error": "\(error)"])
                 }
             }

@@ -150,11 +150,12 @@ public final class MQTTClient: @unchecked Sendable {
     public func stop(finalMessage: MQTTOutgoingMessage? = nil, timeout: Duration = .seconds(2)) {
         precondition(!core.isOnLoopThread, "MQTTClient.stop() called from a handler on its own loop thread")
         let wasStarted = core.state.withLock { state -> Bool in
+            guard state.lifecycle != .stopping else { return false }  // another stop() is at work
             defer { if state.lifecycle != .stopped { state.lifecycle = .stopping } }
             return state.lifecycle == .started
         }
         guard wasStarted else {
-            core.state.withLock { $0.lifecycle = .stopped }
+            core.state.withLock { if $0.lifecycle == .created { $0.lifecycle = .stopped } }
             core.stopped.store(true, ordering: .releasing)
             return
         }
