@@ -30,6 +30,8 @@ extension MQTTClient {
         }
 
         let logger: Logger
+        /// Whether libmosquitto's debug-level lines (one per packet) are forwarded; fixed at init.
+        let forwardsDebugLines: Bool
         let broker: String
         let state = Mutex(State())
         let connected = Atomic<Bool>(false)
@@ -43,6 +45,7 @@ extension MQTTClient {
 
         init(logger: Logger, broker: String, onEvent: EventHandler?, onMessage: @escaping MessageHandler) {
             self.logger = logger
+            self.forwardsDebugLines = logger.logLevel <= .debug
             self.broker = broker
             self.onEvent = onEvent
             self.onMessage = onMessage
@@ -76,15 +79,15 @@ extension MQTTClient {
                 onEvent?(.connectionRefused(error))
                 return
             }
-            connected.store(true, ordering: .releasing)
             let subscriptions = state.withLock { state in
                 state.lastError = nil
                 return state.subscriptions
             }
             for subscription in subscriptions {
-                let result = mosquitto_subscribe(mosq, nil, subscription.filter, subscription.qos.rawValue)
-                if result != MOSQ_ERR_SUCCESS.rawValue {
-                    let error = MQTTError(rc: result, errnoValue: errno, context: "resubscribe(\(subscription.filter))")
+                do {
+                    try check(mosquitto_subscribe(mosq, nil, subscription.filter, subscription.qos.rawValue),
+                              "resubscribe(\(subscription.filter))")
+                } catch {
                     logger.warning("MQTT resubscribe failed", metadata: ["error": "\(error)"])
                 }
             }
@@ -93,6 +96,8 @@ extension MQTTClient {
                 "broker": "\(broker)", "session_present": "\(sessionPresent)", "subscriptions": "\(subscriptions.count)",
             ])
             onEvent?(.connected(sessionPresent: sessionPresent))
+            // After the handler: whoever sees `isConnected` also sees the handler's effects.
+            connected.store(true, ordering: .releasing)
         }
 
         func disconnectCallback(rc: Int32) {
@@ -145,13 +150,27 @@ extension MQTTClient {
 
         func logCallback(level: Int32, text: UnsafePointer<CChar>?) {
             guard let text else { return }
-            logger.debug("\(String(cString: text))", metadata: ["mosquitto.level": "\(level)"])
+            if level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0 {
+                let line = String(cString: text)
+                if level & MOSQ_LOG_ERR != 0 {
+                    // The only report of a failure inside the loop thread, e.g. a TLS handshake
+                    // ("OpenSSL Error[0]: … certificate verify failed"), which ends the loop.
+                    let code: MQTTError.Code = line.hasPrefix("OpenSSL Error") ? .tls : .other
+                    let error = MQTTError(code: code, rc: MOSQ_ERR_UNKNOWN.rawValue, message: line, context: "libmosquitto (\(broker))")
+                    state.withLock { $0.lastError = error }
+                    logger.error("\(line)")
+                } else {
+                    logger.warning("\(line)")
+                }
+            } else if forwardsDebugLines {
+                logger.debug("\(String(cString: text))", metadata: ["mosquitto.level": "\(level)"])
+            }
         }
 
         // MARK: Installation
 
         /// Sets every C callback once; the closures capture nothing and find `Core` through `obj`.
-        static func installCallbacks(on handle: OpaquePointer, logging: Bool) {
+        static func installCallbacks(on handle: OpaquePointer) {
             mosquitto_connect_v5_callback_set(handle) { mosq, obj, rc, flags, _ in
                 guard let mosq, let obj else { return }
                 Unmanaged<Core>.fromOpaque(obj).takeUnretainedValue().connectCallback(mosq, rc: rc, flags: flags)
@@ -172,13 +191,12 @@ extension MQTTClient {
                 guard let obj, let message else { return }
                 Unmanaged<Core>.fromOpaque(obj)._withUnsafeGuaranteedRef { $0.messageCallback(message) }
             }
-            // libmosquitto formats a log line for every packet when a log callback is set, so
-            // install it only when the logger would print debug lines.
-            if logging {
-                mosquitto_log_callback_set(handle) { _, obj, level, text in
-                    guard let obj else { return }
-                    Unmanaged<Core>.fromOpaque(obj).takeUnretainedValue().logCallback(level: level, text: text)
-                }
+            // Always installed: errors inside the loop thread (TLS) are reported only through it.
+            // libmosquitto then formats a line per packet (a malloc and a vsnprintf); lines
+            // below warning are dropped before any Swift string is made unless debug is on.
+            mosquitto_log_callback_set(handle) { _, obj, level, text in
+                guard let obj else { return }
+                Unmanaged<Core>.fromOpaque(obj)._withUnsafeGuaranteedRef { $0.logCallback(level: level, text: text) }
             }
         }
     }

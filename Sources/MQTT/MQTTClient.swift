@@ -81,7 +81,7 @@ public final class MQTTClient: @unchecked Sendable {
             mosquitto_destroy(handle)
             throw error
         }
-        Core.installCallbacks(on: handle, logging: logger.logLevel <= .debug)
+        Core.installCallbacks(on: handle)
     }
 
     deinit {
@@ -101,8 +101,11 @@ public final class MQTTClient: @unchecked Sendable {
     ///
     /// A broker that is down or unreachable is not an error here: the loop keeps retrying with
     /// backoff, the cause is kept in `lastError`, and `waitForConnection(timeout:)` reports it.
-    /// With MQTT v5 the first TCP connect is made on the calling thread (libmosquitto has no
-    /// asynchronous v5 connect that keeps the CONNECT properties for reconnects).
+    /// With MQTT v5 or TLS the first TCP connect (and TLS handshake) is made on the calling
+    /// thread: libmosquitto has no asynchronous v5 connect that keeps the CONNECT properties for
+    /// reconnects, and a TLS failure (untrusted certificate, bad files) should throw `.tls` here.
+    /// A TLS failure on a later reconnect ends libmosquitto's loop (it treats TLS errors as
+    /// fatal); `isConnected` then stays false.
     /// Throws `.invalidState` when called twice or after `stop()`.
     public func start() throws(MQTTError) {
         try core.state.withLock { (state: inout Core.State) throws(MQTTError) in
@@ -113,19 +116,21 @@ public final class MQTTClient: @unchecked Sendable {
         }
         let keepalive = Int32(clamping: options.keepalive.wholeSeconds(minimum: 5))
         let context = "connect to \(url.host):\(url.port)"
+        var properties: OpaquePointer? = nil
+        defer { mosquitto_property_free_all(&properties) }
+        if options.protocolVersion == .v5 && !options.cleanSession && options.sessionExpiryInterval > 0 {
+            try check(
+                mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), options.sessionExpiryInterval),
+                "mosquitto_property_add_int32(session-expiry-interval)")
+        }
         let rc: Int32
-        switch options.protocolVersion {
-        case .v311:
-            rc = mosquitto_connect_async(handle, url.host, Int32(url.port), keepalive)
-        case .v5:
-            var properties: OpaquePointer? = nil
-            defer { mosquitto_property_free_all(&properties) }
-            if !options.cleanSession && options.sessionExpiryInterval > 0 {
-                try check(
-                    mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), options.sessionExpiryInterval),
-                    "mosquitto_property_add_int32(session-expiry-interval)")
-            }
+        if options.protocolVersion == .v5 || url.useTLS {
+            // Blocking first connect: v5 needs it to keep the CONNECT properties for every
+            // reconnect; with TLS it makes a certificate problem fail here, with an error,
+            // instead of silently ending libmosquitto's loop thread (a TLS error is fatal there).
             rc = mosquitto_connect_bind_v5(handle, url.host, Int32(url.port), keepalive, nil, properties)
+        } else {
+            rc = mosquitto_connect_async(handle, url.host, Int32(url.port), keepalive)
         }
         do {
             try check(rc, context)
@@ -145,11 +150,12 @@ public final class MQTTClient: @unchecked Sendable {
     public func stop(finalMessage: MQTTOutgoingMessage? = nil, timeout: Duration = .seconds(2)) {
         precondition(!core.isOnLoopThread, "MQTTClient.stop() called from a handler on its own loop thread")
         let wasStarted = core.state.withLock { state -> Bool in
+            guard state.lifecycle != .stopping else { return false }  // another stop() is at work
             defer { if state.lifecycle != .stopped { state.lifecycle = .stopping } }
             return state.lifecycle == .started
         }
         guard wasStarted else {
-            core.state.withLock { $0.lifecycle = .stopped }
+            core.state.withLock { if $0.lifecycle == .created { $0.lifecycle = .stopped } }
             core.stopped.store(true, ordering: .releasing)
             return
         }
@@ -164,7 +170,8 @@ public final class MQTTClient: @unchecked Sendable {
         core.releaseHandlers()
     }
 
-    /// Whether a CONNACK accepted the current connection (false while reconnecting).
+    /// Whether a CONNACK accepted the current connection and the `.connected` event has been
+    /// handled (false while reconnecting).
     public var isConnected: Bool { core.connected.load(ordering: .acquiring) }
 
     /// The most recent connect or connection failure; cleared by a successful connect.
@@ -224,8 +231,9 @@ public final class MQTTClient: @unchecked Sendable {
 
     /// Queues a message for the loop thread to send; returns its message id. Any thread.
     ///
-    /// The payload is copied before returning. While reconnecting, libmosquitto keeps QoS ≥ 1
-    /// messages and sends them after the reconnect; QoS 0 fails with `.notConnected`.
+    /// The payload is copied before returning. While disconnected, libmosquitto keeps QoS ≥ 1
+    /// messages in memory (unbounded) and sends them after the reconnect, so this returns their
+    /// id; QoS 0 fails with `.notConnected`. `.published(messageID:)` reports the PUBACK.
     @discardableResult
     public func publish(topic: String, payload: UnsafeRawBufferPointer, qos: MQTTQoS = .atLeastOnce, retain: Bool = false) throws(MQTTError) -> Int32 {
         try checkNotStopped("publish(\(topic))")
@@ -233,9 +241,11 @@ public final class MQTTClient: @unchecked Sendable {
             throw MQTTError(code: .payloadTooLarge, rc: MOSQ_ERR_PAYLOAD_SIZE.rawValue, message: "payload too large", context: "publish(\(topic))")
         }
         var messageID: Int32 = 0
-        try check(
-            mosquitto_publish(handle, &messageID, topic, Int32(payload.count), payload.baseAddress, qos.rawValue, retain),
-            "mosquitto_publish(\(topic))")
+        let rc = mosquitto_publish(handle, &messageID, topic, Int32(payload.count), payload.baseAddress, qos.rawValue, retain)
+        // libmosquitto 2.0 queues a QoS ≥ 1 message before trying to send it and reports
+        // "not connected" if it could not go out yet; the queued message is sent after reconnect.
+        if rc == MOSQ_ERR_NO_CONN.rawValue && qos != .atMostOnce && messageID != 0 { return messageID }
+        try check(rc, "mosquitto_publish(\(topic))")
         return messageID
     }
 

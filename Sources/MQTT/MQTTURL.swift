@@ -134,3 +134,10 @@ public struct MQTTURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension MQTTURL: CustomReflectable {
+    /// Keeps `dump()` and debuggers from showing the password.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["url": description], displayStyle: .struct)
+    }
+}

@@ -18,7 +18,9 @@ struct MQTTClientFailureTests {
     }
 
     @Test func unreachablePortReportsConnectionRefusedWithoutCrashing() async throws {
-        let port = try freeLoopbackPort()
+        let reserved = try RefusingPort()
+        defer { reserved.close() }
+        let port = reserved.port
         let recorder = Recorder()
         let client = try MQTTClient(
             options: .init(url: "mqtt://127.0.0.1:\(port)", clientID: "nobody-home", reconnectDelayMin: .seconds(1)),

@@ -18,7 +18,7 @@ struct MQTTClientRoundTripTests {
         let q0 = try await inbox.waitForMessages(on: "rt/q0", count: 20)
         let q1 = try await inbox.waitForMessages(on: "rt/q1", count: 20)
         #expect(q0.map(\.payloadString) == (0..<20).map { "zero-\($0)" })
-        #expect(q1.map(\.payloadString) == (0..<20).map { "one-\($0)" })
+        #expect(q1.distinctPayloads == (0..<20).map { "one-\($0)" })
         #expect(q0.allSatisfy { $0.qos == .atMostOnce && !$0.retain && $0.messageID == 0 })
         #expect(q1.allSatisfy { $0.qos == .atLeastOnce && !$0.retain && $0.messageID != 0 })
     }

@@ -55,6 +55,7 @@ struct MQTTURLParsingTests {
         #expect(!String(reflecting: options).contains("s3cret"))
         var dumped = ""
         dump(options, to: &dumped)
+        dump(try? MQTTURL(parsing: "mqtt://user:s3cret@host"), to: &dumped)
         #expect(!dumped.contains("s3cret"))
     }
 }

@@ -39,11 +39,11 @@ final class Recorder: Sendable {
         events.withLock { $0 }.compactMap { if case .connectionRefused(let error) = $0 { error } else { nil } }
     }
 
-    /// Waits until at least `count` messages arrived on `topic`; returns them.
+    /// Waits until at least `count` distinct payloads arrived on `topic`; returns all messages.
     @discardableResult
     func waitForMessages(on topic: String, count: Int, timeout: Duration = .seconds(20)) async throws -> [MQTTMessage] {
-        try await waitUntil("\(count) message(s) on \(topic) (have \(received(on: topic).count))", timeout: timeout) {
-            received(on: topic).count >= count
+        try await waitUntil("\(count) message(s) on \(topic)", timeout: timeout) {
+            received(on: topic).distinctPayloads.count >= count
         }
         return received(on: topic)
     }
@@ -82,6 +82,7 @@ func startClient(
     try client.start()
     if waitConnected {
         try await client.waitForConnection(timeout: .seconds(10))
+        try await recorder.waitForConnects(1)
         if !filters.isEmpty { try await recorder.waitForSubscribed(filters.count) }
     }
     return (client, recorder)
@@ -90,4 +91,39 @@ func startClient(
 /// How many times the broker has logged `text`.
 func occurrences(of text: String, in log: String) -> Int {
     log.split(separator: "\n").filter { $0.contains(text) }.count
+}
+
+extension Array where Element == MQTTMessage {
+    /// Payloads in arrival order without redelivered duplicates (QoS 1 is at-least-once).
+    var distinctPayloads: [String] {
+        var seen = Set<String>()
+        return map(\.payloadString).filter { seen.insert($0).inserted }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A loopback port that is bound but not listening, held until `close()`: connecting is refused,
+/// and no broker started meanwhile by a parallel test can take it.
+final class RefusingPort: Sendable {
+    let port: Int
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard fd >= 0, ok else { throw TestSupportError("could not reserve a loopback port") }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    func close() { _ = Glibc.close(fd) }
 }
