@@ -25,12 +25,17 @@ public final class ChildProcess: @unchecked Sendable {
         self.logPath = logPath
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        // The test process blocks SIGTERM, SIGINT, SIGHUP, SIGUSR1/2 (swift-service-lifecycle and the
+        // test runner watch them), and a child inherits the blocked mask: a server that never
+        // unblocks them would ignore SIGTERM. `env --default-signal` unblocks and resets them, then
+        // execs the program in the same process, so `pid` is still the program's.
+        let unblocked = ["--default-signal", executable] + arguments
         if let user, Harness.isRoot {
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", user, "--", executable] + arguments
+            process.arguments = ["-u", user, "--", "/usr/bin/env"] + unblocked
         } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = unblocked
         }
         if let environment { process.environment = environment }
         process.standardInput = FileHandle.nullDevice

@@ -108,11 +108,8 @@ public final class TestBroker: Sendable {
             logs.append(path)
             return path
         }
-        // The test process blocks SIGTERM (and HUP, INT, USR1, USR2) in the thread that spawns
-        // children, and a child inherits that mask; mosquitto never unblocks it, so it would
-        // ignore SIGTERM. `env --default-signal` resets dispositions and unblocks, then execs
-        // mosquitto in the same process (so the pid is mosquitto's).
-        let child = try ChildProcess("/usr/bin/env", ["--default-signal", "/usr/sbin/mosquitto", "-c", configPath], logPath: logPath)
+        // ChildProcess unblocks the signals the test process blocks, so SIGTERM stops mosquitto.
+        let child = try ChildProcess("/usr/sbin/mosquitto", ["-c", configPath], logPath: logPath)
         current.withLock { $0 = child }
         BrokerRegistry.add(child.pid)
         try "\(child.pid)\n".write(toFile: "\(directory)/mosquitto.pid", atomically: true, encoding: .utf8)
