@@ -146,7 +146,7 @@ public final class CommandDispatcher {
         // Loaded rows that no event changed (e.g. a late ack of a finished command) are not kept.
         for id in loaded where batch.before[id] == nil { untrack(id) }
         do {
-            return try effects + commit(batch, now: now, loaded: loaded)
+            return try effects + commit(batch, now: now)
         } catch {
             for id in loaded { untrack(id) }
             throw error
@@ -205,7 +205,7 @@ public final class CommandDispatcher {
     }
 
     /// Persists the batch's transitions in one statement, then turns the winners' actions into effects.
-    private func commit(_ batch: Batch, now: CommandInstant, loaded: Set<UUID> = []) throws(CommandsError) -> [CommandEffect] {
+    private func commit(_ batch: Batch, now: CommandInstant) throws(CommandsError) -> [CommandEffect] {
         var transitions: [CommandStore.Transition] = []
         for id in batch.order {
             guard let entry = tracked[id], entry.machine.snapshot != entry.persisted else { continue }
