@@ -1,1 +1,0 @@
-// Commands: see Package.swift for this module's place in the data flow.

@@ -1,0 +1,74 @@
+import Foundation
+import Postgres
+
+extension CommandStore {
+    /// The user behind an `{operator}` key: `email` (case-insensitive), else `clerk_user_id`, else `id` (CONTRACT §3).
+    public func operatorUser(key: String) throws(CommandsError) -> OperatorUser? {
+        let rows = try execute("look up operator", """
+            SELECT id, COALESCE(role, 'user') AS role, COALESCE(is_active, false) AS active, deleted_at IS NOT NULL AS deleted
+            FROM users
+            WHERE lower(email) = lower($1) OR clerk_user_id = $1 OR id::text = lower($1)
+            ORDER BY CASE WHEN lower(email) = lower($1) THEN 0 WHEN clerk_user_id = $1 THEN 1 ELSE 2 END
+            LIMIT 1
+            """, [key])
+        guard let id = rows[0, "id"].flatMap(UUID.init(uuidString:)) else { return nil }
+        return OperatorUser(id: id, role: rows[0, "role"] ?? "user", isActive: rows[0, "active"] == "t", isDeleted: rows[0, "deleted"] == "t")
+    }
+
+    /// A plain SQL device lookup by serial number, MAC address (any case, with or without colons) or id,
+    /// ignoring deleted devices; the gateway normally passes its device registry instead.
+    public func resolveDevice(_ key: String) throws(CommandsError) -> ResolvedDevice? {
+        let rows = try execute("resolve device", """
+            SELECT id, user_id, COALESCE(NULLIF(serial_number, ''), NULLIF(mac_address, ''), id::text) AS publish_key
+            FROM devices
+            WHERE deleted_at IS NULL AND (
+                serial_number = $1
+                OR lower(replace(mac_address, ':', '')) = lower(replace($1, ':', ''))
+                OR id::text = lower($1))
+            ORDER BY CASE WHEN serial_number = $1 THEN 0 WHEN id::text = lower($1) THEN 2 ELSE 1 END
+            LIMIT 1
+            """, [key])
+        guard let id = rows[0, "id"].flatMap(UUID.init(uuidString:)) else { return nil }
+        return ResolvedDevice(id: id, ownerID: rows[0, "user_id"].flatMap(UUID.init(uuidString:)), publishKey: rows[0, "publish_key"] ?? id.uuidString.lowercased())
+    }
+
+    /// Inserts an accepted operator command and its audit row in one statement; returns the command's id.
+    public func insertOperatorCommand(
+        _ request: OperatorCommandRequest, deviceID: UUID, userID: UUID, operatorKey: String, now: CommandInstant
+    ) throws(CommandsError) -> UUID {
+        let rows = try execute("insert operator command", """
+            WITH command AS (
+                INSERT INTO device_commands (device_id, user_id, command_type, command_data, status, max_retries, timeout_seconds, created_at)
+                VALUES ($1::uuid, $2::uuid, $3, $4::jsonb, 'pending', $5::int, $6::int, \(SQLText.timestamp("$7::bigint")))
+                RETURNING id
+            ), audit AS (
+                INSERT INTO audit_logs (user_id, entity_type, entity_id, action, new_values, request_id, created_at)
+                SELECT $2::uuid, 'device_command', command.id, 'command.create',
+                       $8::jsonb || jsonb_build_object('operator', $9::text), $10, \(SQLText.timestamp("$7::bigint"))
+                FROM command
+                RETURNING entity_id
+            )
+            SELECT entity_id AS id FROM audit
+            """, [
+                deviceID.uuidString, userID.uuidString, request.type, request.dataJSON, String(request.maxRetries),
+                String(request.timeoutSeconds), String(now.microseconds), request.requestJSON, operatorKey, request.requestID,
+            ])
+        guard let id = rows[0, "id"].flatMap(UUID.init(uuidString:)) else {
+            throw CommandsError(.malformedRow, operation: "insert operator command", message: "no id returned")
+        }
+        return id
+    }
+
+    /// One `audit_logs` row; `extra` keys are merged into `new_values`.
+    public func insertAudit(
+        userID: UUID?, entityType: String, entityID: UUID, action: String, newValuesJSON: String,
+        extra: [String: String], requestID: String?, now: CommandInstant
+    ) throws(CommandsError) {
+        let extraJSON = "{" + extra.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)):\(JSONText.string($0.value))" }
+            .joined(separator: ",") + "}"
+        try execute("insert audit row", """
+            INSERT INTO audit_logs (user_id, entity_type, entity_id, action, new_values, request_id, created_at)
+            VALUES ($1::uuid, $2, $3::uuid, $4, $5::jsonb || $6::jsonb, $7, \(SQLText.timestamp("$8::bigint")))
+            """, [userID?.uuidString, entityType, entityID.uuidString, action, newValuesJSON, extraJSON, requestID, String(now.microseconds)])
+    }
+}
