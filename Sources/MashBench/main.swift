@@ -4,6 +4,7 @@ import Foundation
 
 let benchmarks: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
     ("decode", DecodeBenchmark.summary, DecodeBenchmark.run),
+    ("ring", "MessageRing: records/s across two threads (anonymous, file) and sync() cost", runRingBenchmark),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())
