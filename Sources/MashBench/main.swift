@@ -4,6 +4,7 @@ import Foundation
 
 let benchmarks: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
     ("decode", DecodeBenchmark.summary, DecodeBenchmark.run),
+    ("copy", CopyBenchmark.summary, CopyBenchmark.run),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())
