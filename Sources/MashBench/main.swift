@@ -5,6 +5,7 @@ import Foundation
 let benchmarks: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
     ("decode", DecodeBenchmark.summary, DecodeBenchmark.run),
     ("ring", "MessageRing: records/s across two threads (anonymous, file) and sync() cost", runRingBenchmark),
+    ("copy", CopyBenchmark.summary, CopyBenchmark.run),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())

@@ -1,1 +1,0 @@
-// Ingest: see Package.swift for this module's place in the data flow.
