@@ -82,10 +82,10 @@ public final class DeviceDirectory: Sendable {
     /// Resolves `key`, telling "no such device" from "the database could not be asked" (the caller may
     /// then retry later instead of rejecting the reading as `unknown_device`).
     public func lookup(_ key: Substring) -> DeviceLookup {
-        let instant = now()
         let cached: DeviceLookup? = cache.withLock { cache in
             if let record = cache.index.lookup(key) { return .found(record) }
-            if cache.unknown.contains(key, now: instant) { return .unknown }
+            // The clock is read only on a miss: a hit stays a lock and a hash.
+            if cache.unknown.count > 0, cache.unknown.contains(key, now: now()) { return .unknown }
             return nil
         }
         if let cached { return cached }

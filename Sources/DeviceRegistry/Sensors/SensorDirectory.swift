@@ -56,9 +56,9 @@ public final class SensorDirectory: Sendable {
 
     /// The sensor type named `name` (UTF-8, any ASCII case); on a miss, reloads (rate-limited) and tries again.
     public func lookup(_ name: UnsafeRawBufferPointer) -> SensorType? {
-        let instant = now()
         let (found, mayReload): (SensorType?, Bool) = state.withLock { state in
             if let type = state.table.lookup(name) { return (type, false) }
+            let instant = now()
             let due = state.lastReload.map { instant >= $0 + reloadInterval } ?? true
             if due { state.lastReload = instant }  // claim the reload so concurrent misses do not repeat it
             return (nil, due)
