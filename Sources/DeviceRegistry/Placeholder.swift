@@ -1,1 +1,0 @@
-// DeviceRegistry: see Package.swift for this module's place in the data flow.
