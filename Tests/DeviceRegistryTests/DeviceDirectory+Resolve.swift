@@ -28,7 +28,11 @@ struct DeviceDirectoryResolveTests {
         #expect(directory.resolve(bareID)?.name == "i")
         #expect(directory.resolve(bareID.uppercased())?.publishKey == bareID)
         #expect(directory.resolve("esp32-000001") == nil, "serials are exact")
-        #expect(directory.databaseQueries == 2, "one load, one miss")
+        #expect(directory.resolveID("ESP32-000001")?.string == serialID)
+        #expect(directory.resolveID("AABBCC000002")?.string == macID)
+        #expect(directory.resolveID(bareID[...])?.string == bareID)
+        #expect(directory.resolveID("nope") == nil)
+        #expect(directory.databaseQueries == 3, "one load, one miss per unknown key (esp32-000001, nope)")
     }
 
     @Test func missesFindRowsAddedAfterLoadAndCacheSerialOverMAC() async throws {

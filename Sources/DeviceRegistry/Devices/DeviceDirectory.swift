@@ -79,6 +79,13 @@ public final class DeviceDirectory: Sendable {
 
     public func resolve(_ key: String) -> DeviceRecord? { resolve(key[...]) }
 
+    /// The id of the live device `key` names: the ingest hot path (a hit copies no reference-counted
+    /// field, so it costs a lock, a hash and a compare). A miss behaves like ``resolve(_:)``.
+    public func resolveID(_ key: Substring) -> PackedUUID? {
+        if let id = cache.withLock({ $0.index.lookupID(key) }) { return id }
+        return resolve(key)?.id
+    }
+
     /// Resolves `key`, telling "no such device" from "the database could not be asked" (the caller may
     /// then retry later instead of rejecting the reading as `unknown_device`).
     public func lookup(_ key: Substring) -> DeviceLookup {

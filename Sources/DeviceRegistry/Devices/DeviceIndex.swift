@@ -6,8 +6,9 @@
 /// are compared as integers.
 struct DeviceIndex: Sendable {
     private(set) var byID: [PackedUUID: DeviceRecord] = [:]
-    private var bySerial: [Substring: DeviceRecord] = [:]
-    private var byMAC: [UInt64: DeviceRecord] = [:]
+    // Key tables hold ids, not records: `lookupID` then touches no reference-counted field.
+    private var bySerial: [Substring: PackedUUID] = [:]
+    private var byMAC: [UInt64: PackedUUID] = [:]
 
     init() {}
 
@@ -17,11 +18,16 @@ struct DeviceIndex: Sendable {
 
     var count: Int { byID.count }
 
-    func lookup(_ key: Substring) -> DeviceRecord? {
-        if let record = bySerial[key] { return record }
-        if let mac = MACAddress.value(key), let record = byMAC[mac] { return record }
-        if let id = PackedUUID(key), let record = byID[id] { return record }
+    /// The id of the device `key` names; no reference counting, no allocation.
+    func lookupID(_ key: Substring) -> PackedUUID? {
+        if let id = bySerial[key] { return id }
+        if let mac = MACAddress.value(key), let id = byMAC[mac] { return id }
+        if let id = PackedUUID(key), byID.index(forKey: id) != nil { return id }
         return nil
+    }
+
+    func lookup(_ key: Substring) -> DeviceRecord? {
+        lookupID(key).flatMap { byID[$0] }
     }
 
     /// Adds `record` or replaces the row with its id (whose serial or MAC may have changed).
@@ -32,20 +38,20 @@ struct DeviceIndex: Sendable {
         remove(id: record.id)
         byID[record.id] = record
         if let serial = record.serialNumber, !serial.isEmpty, bySerial[Substring(serial)] == nil {
-            bySerial[Substring(serial)] = record
+            bySerial[Substring(serial)] = record.id
         }
         if let stored = record.macAddress, let mac = MACAddress.value(stored), byMAC[mac] == nil {
-            byMAC[mac] = record
+            byMAC[mac] = record.id
         }
     }
 
     /// Forgets the row with `id` (deleted, soft-deleted, or about to be replaced).
     mutating func remove(id: PackedUUID) {
         guard let old = byID.removeValue(forKey: id) else { return }
-        if let serial = old.serialNumber, bySerial[Substring(serial)]?.id == id {
+        if let serial = old.serialNumber, bySerial[Substring(serial)] == id {
             bySerial[Substring(serial)] = nil
         }
-        if let stored = old.macAddress, let mac = MACAddress.value(stored), byMAC[mac]?.id == id {
+        if let stored = old.macAddress, let mac = MACAddress.value(stored), byMAC[mac] == id {
             byMAC[mac] = nil
         }
     }
