@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import MQTT
+import MessageRing
+import Metrics
+import Synchronization
+
+/// The MQTT message handler: makes every message durable in the ring before libmosquitto
+/// acknowledges it.
+///
+/// Runs on the libmosquitto loop thread. libmosquitto sends the QoS 1 PUBACK only after this
+/// returns, and the ring is a shared file mapping that the kernel keeps when the process dies:
+/// so a message the broker saw acknowledged survives SIGKILL and is replayed at the next start.
+/// When the ring is full the push waits, the loop stalls, PUBACKs stop and the broker holds
+/// further messages: back-pressure instead of loss.
+final class RingIntake: Sendable {
+    private let ring = Mutex<MessageRing?>(nil)
+    private let maxPayloadBytes: Int
+    private let syncEveryMessage: Bool
+    private let logger: Logger
+    private let received = Counter(label: "mash_mqtt_messages_received_total")
+    private let waited = Counter(label: "mash_ring_backpressure_waits_total")
+    private let oversized = Counter(label: "mash_mqtt_messages_oversized_total")
+
+    init(maxPayloadBytes: Int, syncEveryMessage: Bool, logger: Logger) {
+        self.maxPayloadBytes = maxPayloadBytes
+        self.syncEveryMessage = syncEveryMessage
+        self.logger = logger
+    }
+
+    /// Set by the ingest service before the intake connects (the intake waits for its gate).
+    func attach(_ ring: MessageRing?) { self.ring.withLock { $0 = ring } }
+
+    func accept(_ message: borrowing MQTTMessageView) {
+        guard let ring = ring.withLock({ $0 }) else {
+            // Cannot happen: the intake connects only after the ring is attached. If it did, the
+            // message would be acknowledged without being stored, so make it loud.
+            logger.critical("message received before the ring was open; it is not stored", metadata: ["topic": "\(message.topicString)"])
+            return
+        }
+        received.increment()
+        let now = Self.nowMicros()
+        do {
+            let outcome: PushOutcome
+            if message.payload.count > maxPayloadBytes {
+                oversized.increment()
+                var evidence = [UInt8]()
+                evidence.reserveCapacity(8 + RecordKind.oversizedPrefix)
+                withUnsafeBytes(of: UInt64(message.payload.count).bigEndian) { evidence += $0 }
+                evidence += UnsafeRawBufferPointer(rebasing: message.payload[0..<RecordKind.oversizedPrefix])
+                outcome = try evidence.withUnsafeBytes {
+                    try ring.push(kind: RecordKind.oversized, receivedAt: now, topic: message.topic, payload: $0)
+                }
+            } else {
+                outcome = try ring.push(kind: RecordKind.message, receivedAt: now, topic: message.topic, payload: message.payload)
+            }
+            switch outcome {
+            case .written: break
+            case .writtenAfterWaiting: waited.increment()
+            case .closed:
+                logger.error("ring closed while full; message not stored (the broker will not redeliver it)", metadata: ["topic": "\(message.topicString)"])
+            }
+            if syncEveryMessage { try ring.sync() }
+        } catch {
+            logger.error("could not store message in the ring", metadata: ["topic": "\(message.topicString)", "error": "\(error)"])
+        }
+    }
+
+    static func nowMicros() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec / 1000)
+    }
+}

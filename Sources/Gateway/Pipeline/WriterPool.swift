@@ -1,0 +1,277 @@
+import Foundation
+import GatewayConfig
+import Ingest
+import Logging
+import MessageRing
+import Metrics
+import Synchronization
+
+/// A batch on its way to PostgreSQL, numbered in ring order.
+struct WriteJob: Sendable {
+    var sequence: UInt64
+    var batch: ReadingBatch
+    /// Where the batch's last ring record ends; nil for a job that covers no record.
+    var ringEnd: RingPosition?
+}
+
+/// N writer threads, each with its own connection, plus the spool for when PostgreSQL is away.
+///
+/// A batch is "done" when it is durable: committed, or appended (fsync'd) to the spool. Until
+/// then its ring records are not released, so nothing is lost if the process dies. While the
+/// database is down, or while the spool still holds older batches, new batches go to the spool
+/// too, so that batches reach the table in the order they were received. A drainer thread with
+/// its own connection probes the database, and replays the spool oldest first when it is back.
+/// When the spool is full, writers wait (the ring fills, the broker holds messages): never a drop.
+final class WriterPool: @unchecked Sendable {
+    let tracker = CompletionTracker()
+    private let queue: BlockingQueue<WriteJob>
+    /// Emptied batches returned for reuse, so steady-state ingest allocates no new buffers.
+    let recycled: BlockingQueue<ReadingBatch>
+    private let spool: Spool
+    private let spoolLock = NSLock()
+    private let databaseDown = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
+    private let databaseURL: String
+    private let partitions: PartitionSettings
+    private let logger: Logger
+    private var threads: [Thread] = []
+    private let finished = DispatchGroup()
+
+    private let stored = Counter(label: "mash_readings_stored_total")
+    private let duplicates = Counter(label: "mash_readings_duplicate_total")
+    private let rejected = Counter(label: "mash_ingest_rejects_stored_total")
+    private let batches = Counter(label: "mash_batches_written_total")
+    private let spooledBatches = Counter(label: "mash_batches_spooled_total")
+    private let writeTime = Timer(label: "mash_batch_write_seconds")
+    private let spoolGauge = Gauge(label: "mash_spool_batches")
+    private let spoolBytesGauge = Gauge(label: "mash_spool_bytes")
+    private let databaseUp = Gauge(label: "mash_database_up")
+
+    init(databaseURL: String, partitions: PartitionSettings, spool: Spool, connections: Int, batchSize: Int, logger: Logger) {
+        self.databaseURL = databaseURL
+        self.partitions = partitions
+        self.spool = spool
+        self.logger = logger
+        queue = BlockingQueue(capacity: connections * 2)
+        recycled = BlockingQueue(capacity: connections * 2 + 2)
+        for _ in 0..<(connections * 2 + 1) { recycled.put(ReadingBatch(capacity: batchSize)) }
+        self.connectionCount = connections
+        updateSpoolGauges()
+    }
+
+    private let connectionCount: Int
+
+    /// Connects every writer (the database gate has opened, so this normally succeeds at once;
+    /// a writer that cannot connect starts in spool mode and reconnects later) and starts the threads.
+    func start(now: Int64) {
+        for index in 0..<connectionCount {
+            let writer = try? BatchWriter.connect(url: databaseURL, partitions: partitions, applicationName: "mash-gateway writer \(index + 1)", logger: logger)
+            if index == 0, let writer {
+                do {
+                    let made = try writer.premakePartitions(now: now)
+                    if !made.isEmpty { logger.info("partitions created ahead", metadata: ["partitions": "\(made)"]) }
+                } catch {
+                    logger.warning("could not create partitions ahead (they are created on demand)", metadata: ["error": "\(error)"])
+                }
+            }
+            launch("mash-writer-\(index + 1)") { [self] in writerLoop(writer) }
+        }
+        launch("mash-spool") { [self] in drainerLoop() }
+    }
+
+    private func launch(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        finished.enter()
+        let thread = Thread { [finished] in
+            body()
+            finished.leave()
+        }
+        thread.name = name
+        thread.start()
+        threads.append(thread)
+    }
+
+    /// Hands a batch to a writer; waits while every writer is busy.
+    func submit(_ job: WriteJob) {
+        tracker.submitted()
+        queue.put(job)
+    }
+
+    /// Waits until every submitted batch is durable, then stops the threads.
+    func finish() {
+        while tracker.outstanding > 0 { usleep(2_000) }
+        stopping.store(true, ordering: .releasing)
+        queue.close()
+        finished.wait()
+    }
+
+    var spoolIsEmpty: Bool { spoolLock.withLock { spool.isEmpty } }
+
+    // MARK: Writers
+
+    private func writerLoop(_ initial: BatchWriter?) {
+        var writer = initial
+        while let job = queue.take() {
+            var batch = job.batch
+            if !batch.isEmpty {
+                store(&batch, writer: &writer)
+            }
+            tracker.completed(job.sequence, end: job.ringEnd)
+            batch.reset()
+            recycled.put(batch)
+        }
+        writer?.connection.close()
+    }
+
+    /// Returns once `batch` is committed or spooled.
+    private func store(_ batch: inout ReadingBatch, writer: inout BatchWriter?) {
+        batch.seal()
+        var delay: UInt32 = 100_000
+        while true {
+            if !databaseDown.load(ordering: .acquiring) && spoolIsEmpty, let current = writer ?? reconnected(nil) {
+                writer = current
+                let start = ContinuousClock.now
+                do {
+                    let result = try current.write(batch)
+                    let elapsed = ContinuousClock.now - start
+                    writeTime.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+                    record(result)
+                    return
+                } catch {
+                    // A stale session after an outage: one fresh connection decides whether the database is really away.
+                    if let again = reconnected(current) {
+                        writer = again
+                        continue
+                    }
+                    markDown(error)
+                }
+            }
+            if toSpool(batch) { return }
+            // Spool full and database away: hold the batch (and so the ring) until either frees up.
+            usleep(delay)
+            delay = min(delay * 2, 2_000_000)
+        }
+    }
+
+    private func reconnected(_ writer: BatchWriter?) -> BatchWriter? {
+        if let writer {
+            do {
+                try writer.reconnect()
+                return writer
+            } catch {
+                return nil
+            }
+        }
+        return try? BatchWriter.connect(url: databaseURL, partitions: partitions, applicationName: "mash-gateway writer", logger: logger)
+    }
+
+    private func record(_ result: BatchWriteResult) {
+        stored.increment(by: result.inserted)
+        duplicates.increment(by: result.duplicates)
+        rejected.increment(by: result.rejects)
+        batches.increment()
+        if !result.partitionsCreated.isEmpty {
+            logger.info("partitions created", metadata: ["partitions": "\(result.partitionsCreated)"])
+        }
+    }
+
+    private func markDown(_ error: any Error) {
+        if !databaseDown.exchange(true, ordering: .acquiringAndReleasing) {
+            databaseUp.record(0)
+            logger.error("database unreachable; batches go to the spool until it returns", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Appends the batch to the spool, durably; false when the spool is full.
+    private func toSpool(_ batch: ReadingBatch) -> Bool {
+        let bytes = batch.serialize()
+        let appended: Bool
+        do {
+            spoolLock.lock()
+            defer { spoolLock.unlock() }
+            appended = try spool.append(bytes)
+        } catch {
+            logger.error("spool append failed", metadata: ["error": "\(error)"])
+            appended = false
+        }
+        if appended {
+            spooledBatches.increment()
+            updateSpoolGauges()
+        } else {
+            logger.warning("spool full; holding batches (the broker keeps further messages)", metadata: ["spool_bytes": "\(spoolLock.withLock { spool.bytes })"])
+        }
+        return appended
+    }
+
+    private func updateSpoolGauges() {
+        let (count, bytes) = spoolLock.withLock { (spool.count, spool.bytes) }
+        spoolGauge.record(count)
+        spoolBytesGauge.record(bytes)
+    }
+
+    // MARK: Spool replay
+
+    private func drainerLoop() {
+        var writer: BatchWriter?
+        var delay: UInt32 = 200_000
+        databaseUp.record(databaseDown.load(ordering: .acquiring) ? 0 : 1)
+        while !(stopping.load(ordering: .acquiring) && spoolIsEmpty) {
+            if databaseDown.load(ordering: .acquiring) || !spoolIsEmpty {
+                if writer == nil || databaseDown.load(ordering: .acquiring) {
+                    writer = reconnected(writer)
+                }
+                if let current = writer {
+                    if databaseDown.exchange(false, ordering: .acquiringAndReleasing) {
+                        databaseUp.record(1)
+                        logger.info("database reachable again; replaying the spool", metadata: ["spooled_batches": "\(spoolLock.withLock { spool.count })"])
+                    }
+                    if replayOldest(with: current) {
+                        delay = 200_000
+                        continue
+                    }
+                }
+                if stopping.load(ordering: .acquiring) && databaseDown.load(ordering: .acquiring) { break }
+                usleep(delay)
+                delay = min(delay * 2, 5_000_000)
+            } else {
+                usleep(50_000)
+            }
+        }
+        writer?.connection.close()
+    }
+
+    private func removeOldest() throws {
+        spoolLock.lock()
+        defer { spoolLock.unlock() }
+        try spool.removeOldest()
+    }
+
+    /// Writes the spool's oldest batch and removes it; false when there is none or the write failed.
+    private func replayOldest(with writer: BatchWriter) -> Bool {
+        let oldest: SpoolRecord?
+        do {
+            spoolLock.lock()
+            defer { spoolLock.unlock() }
+            oldest = try spool.oldest()
+        } catch {
+            logger.error("spool read failed", metadata: ["error": "\(error)"])
+            return false
+        }
+        guard let oldest else { return false }
+        do {
+            let batch = try ReadingBatch(serialized: oldest.bytes)
+            let result = try writer.write(batch)
+            record(result)
+            try removeOldest()
+            updateSpoolGauges()
+            return true
+        } catch let error as ReadingBatchFormatError {
+            // Cannot be written, ever: keep the evidence, skip it, say so loudly.
+            logger.critical("spooled batch unreadable; moving past it", metadata: ["error": "\(error)", "position": "\(oldest.position)"])
+            try? removeOldest()
+            return true
+        } catch {
+            markDown(error)
+            return false
+        }
+    }
+}
