@@ -9,7 +9,8 @@ import ServiceLifecycle
 ///
 /// Services are registered in start-up order; the group shuts them down in reverse on
 /// SIGTERM/SIGINT: first the MQTT intake (publishes `offline`, disconnects: nothing more is
-/// accepted), then the database side.
+/// accepted), then the ingest path (drains the ring into PostgreSQL or the spool), then the
+/// database gate.
 public struct GatewayApp: Sendable {
     public let configuration: GatewayConfiguration
     public let logger: Logger
@@ -26,11 +27,13 @@ public struct GatewayApp: Sendable {
     public func run() async throws {
         let notifier = SystemdNotifier()
         let database = DatabaseService(settings: configuration.database, migrations: try Migration.embedded, logger: logger)
-        let intake = MQTTIntakeService(settings: configuration.mqtt, after: database.ready, logger: logger) { _ in
-            // The ingest pipeline takes messages from here (next step); until then they are only counted.
+        let ingest = IngestService(configuration: configuration, after: database.ready, control: nil, logger: logger)
+        let ringIntake = ingest.intake
+        let intake = MQTTIntakeService(settings: configuration.mqtt, after: ingest.ready, logger: logger) { message in
+            ringIntake.accept(message)
         }
-        let systemd = SystemdService(notifier: notifier, readyAfter: database.ready, logger: logger)
-        var services: [any Service] = [database, intake, systemd]
+        let systemd = SystemdService(notifier: notifier, readyAfter: ingest.ready, logger: logger)
+        var services: [any Service] = [database, ingest, intake, systemd]
         if let address = try configuration.http.listenAddress() {
             services.append(try StatusService(address: address, registry: metrics, logger: logger) {
                 var problems = [String]()

@@ -1,0 +1,271 @@
+import DeviceRegistry
+import Foundation
+import GatewayConfig
+import Ingest
+import Logging
+import MessageRing
+import Metrics
+import Synchronization
+import Telemetry
+
+/// The single consumer of the ring: decodes each message, resolves its device and sensors,
+/// and fills batches for the writer pool.
+///
+/// One thread owns the decoder state and the batch being filled, so the hot path takes no locks
+/// beyond the directories' lookups and allocates nothing per reading once buffers have grown.
+/// A batch goes to the writers when it holds `ingest.batch_size` rows or its first row has
+/// waited `ingest.flush_interval_ms`. The ring is released only up to what the writers report
+/// durable, so a crash at any point replays exactly the messages not yet stored.
+final class IngestConsumer: @unchecked Sendable {
+    private let ring: MessageRing
+    private let pool: WriterPool
+    private let devices: DeviceDirectory
+    private let sensors: SensorDirectory
+    private let settings: IngestSettings
+    private let partitions: PartitionSettings
+    private let control: ControlMessageSink?
+    private let logger: Logger
+    private let decoder: TelemetryDecoder
+
+    private let stopRequested = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    // Consumer-thread state.
+    private var batch: ReadingBatch
+    private var decoded = DecodedMessage()
+    private var sequence: UInt64 = 0
+    private var batchOpened: ContinuousClock.Instant?
+    private var consumedEnd: RingPosition?
+    private var submittedEnd: RingPosition?
+    private var retentionCutoff: Int64 = 0
+    private var cutoffComputed = ContinuousClock.now - .seconds(3600)
+
+    private let rejectCounters = Dictionary(uniqueKeysWithValues: IngestRejectReason.allCases.map {
+        ($0, Counter(label: "mash_ingest_rejects_total", dimensions: [("reason", $0.rawValue)]))
+    })
+    private let readingsAccepted = Counter(label: "mash_readings_accepted_total")
+    private let ringDepth = Gauge(label: "mash_ring_depth_messages")
+    private let ringBytes = Gauge(label: "mash_ring_used_bytes")
+
+    init(
+        ring: MessageRing, pool: WriterPool, devices: DeviceDirectory, sensors: SensorDirectory,
+        settings: IngestSettings, partitions: PartitionSettings, control: ControlMessageSink?, logger: Logger
+    ) {
+        self.ring = ring
+        self.pool = pool
+        self.devices = devices
+        self.sensors = sensors
+        self.settings = settings
+        self.partitions = partitions
+        self.control = control
+        self.logger = logger
+        self.decoder = TelemetryDecoder(maxDepth: settings.maxJSONDepth)
+        self.batch = pool.recycled.take() ?? ReadingBatch(capacity: settings.batchSize)
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "mash-ingest"
+        thread.start()
+    }
+
+    /// Drains what the ring holds, hands the last batch to the writers and returns when the
+    /// thread has ended. Call after the MQTT intake has stopped (nothing more arrives).
+    func stop() {
+        stopRequested.store(true, ordering: .releasing)
+        finished.wait()
+    }
+
+    // MARK: The loop
+
+    private func run() {
+        let flushInterval = Duration.milliseconds(settings.flushIntervalMilliseconds)
+        var lastGauge = ContinuousClock.now
+        while true {
+            releaseDurable()
+            let stopping = stopRequested.load(ordering: .acquiring)
+            let wait: Duration = batchOpened.map { max(.zero, flushInterval - (ContinuousClock.now - $0)) } ?? .milliseconds(50)
+            if ring.unreadBytes > 0 || ring.waitForData(timeout: min(wait, .milliseconds(50))) {
+                refreshCutoffIfDue()
+                while let record = ring.next() {
+                    guard handle(record) else {
+                        // The database is needed to decide this record and cannot be reached while
+                        // stopping: it (and everything after it) stays unreleased in the ring, and
+                        // is read again at the next start.
+                        return finishRun()
+                    }
+                    consumedEnd = record.end
+                    if batch.readingCount + batch.rejectCount >= settings.batchSize { submit() }
+                }
+            }
+            if let opened = batchOpened, ContinuousClock.now - opened >= flushInterval {
+                submit()
+            } else if batchOpened == nil, consumedEnd != submittedEnd {
+                // Only control messages since the last batch: pass their position through the
+                // writers' ordering so the ring can be released past them too.
+                submit()
+            }
+            if ContinuousClock.now - lastGauge >= .milliseconds(500) {
+                lastGauge = .now
+                ringDepth.record(ring.pendingRecords)
+                ringBytes.record(ring.usedBytes)
+            }
+            if stopping && ring.unreadBytes == 0 {
+                return finishRun()
+            }
+        }
+    }
+
+    private func finishRun() {
+        if !batch.isEmpty || consumedEnd != submittedEnd { submit() }
+        pool.finish()
+        releaseDurable()
+        do { try ring.sync() } catch { logger.error("ring sync failed at shutdown", metadata: ["error": "\(error)"]) }
+        ringDepth.record(ring.pendingRecords)
+        ringBytes.record(ring.usedBytes)
+    }
+
+    private func releaseDurable() {
+        if let position = pool.tracker.takeReleasable() {
+            ring.release(upTo: position)
+        }
+    }
+
+    private func submit() {
+        var full = batch
+        full.seal()
+        pool.submit(WriteJob(sequence: sequence, batch: full, ringEnd: consumedEnd))
+        sequence += 1
+        submittedEnd = consumedEnd
+        batch = pool.recycled.take() ?? ReadingBatch(capacity: settings.batchSize)
+        batchOpened = nil
+    }
+
+    private func refreshCutoffIfDue() {
+        let now = ContinuousClock.now
+        guard now - cutoffComputed >= .seconds(1) else { return }
+        cutoffComputed = now
+        retentionCutoff = PartitionManager.retentionCutoffMicros(now: RingIntake.nowMicros(), retentionDays: partitions.retentionDays)
+    }
+
+    // MARK: One message
+
+    /// Routes one record; false when it needs the database and the gateway is stopping without one.
+    private func handle(_ record: RingRecord) -> Bool {
+        if batchOpened == nil { batchOpened = .now }
+        if record.kind == RecordKind.oversized {
+            let size = record.payload.count >= 8 ? record.payload.loadUnaligned(as: UInt64.self).bigEndian : 0
+            reject(record, payload: UnsafeRawBufferPointer(rebasing: record.payload.dropFirst(8)), .payloadTooLarge,
+                   "payload of \(size) bytes exceeds ingest.max_payload_bytes (\(settings.maxPayloadBytes)); first \(record.payload.count - 8) bytes kept")
+            return true
+        }
+        let topic = String(decoding: record.topic, as: UTF8.self)
+        let parsed = DeviceTopic(parsing: topic)
+        switch parsed {
+        case .telemetry(let key), .sensor(let key, _):
+            guard let device = resolve(key, record: record) else { return !isStoppingWithoutDatabase }
+            ingest(record, device: device, topic: parsed)
+            control?.deviceMessage(device, topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt)
+        case .heartbeat(let key), .status(let key), .commandAck(let key, _), .commandResult(let key, _):
+            switch devices.lookup(key) {
+            case .found(let device):
+                control?.deviceMessage(device, topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt)
+            case .unknown:
+                logger.debug("message from an unknown device ignored", metadata: ["topic": "\(topic)"])
+            case .unavailable:
+                if !waitForDatabase() { return false }
+                return handle(record)
+            }
+        case .operatorCommands, .alertAck, .alertResolve:
+            control?.operatorMessage(topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt)
+        case .unknown:
+            logger.debug("message on an unexpected topic ignored", metadata: ["topic": "\(topic)"])
+        }
+        return true
+    }
+
+    private var isStoppingWithoutDatabase: Bool { stopRequested.load(ordering: .acquiring) }
+
+    /// The device for a telemetry key; nil after a reject (unknown device) or when stopping without a database.
+    private func resolve(_ key: Substring, record: RingRecord) -> DeviceRecord? {
+        while true {
+            switch devices.lookup(key) {
+            case .found(let device):
+                return device
+            case .unknown:
+                if settings.unknownDevices == .register {
+                    do {
+                        if let device = try devices.register(key: key) {
+                            logger.info("device registered on first message", metadata: ["key": "\(key)", "id": "\(device.idString)"])
+                            return device
+                        }
+                    } catch {
+                        if !waitForDatabase() { return nil }
+                        continue
+                    }
+                }
+                reject(record, payload: record.payload, .unknownDevice,
+                       "no device has serial number, MAC address or id \"\(key)\" (ingest.unknown_devices: \(settings.unknownDevices.rawValue))")
+                return nil
+            case .unavailable:
+                if !waitForDatabase() { return nil }
+            }
+        }
+    }
+
+    /// Pauses the consumer while the database cannot answer a lookup (the ring holds everything
+    /// meanwhile); false when the gateway is stopping instead.
+    private func waitForDatabase() -> Bool {
+        if stopRequested.load(ordering: .acquiring) { return false }
+        releaseDurable()
+        usleep(200_000)
+        return !stopRequested.load(ordering: .acquiring)
+    }
+
+    private func ingest(_ record: RingRecord, device: DeviceRecord, topic: DeviceTopic) {
+        let payload = record.payload
+        if case .sensor(_, let sensor) = topic {
+            decoder.decodeSensorValue(payload, sensor: sensor, receivedAtMicros: record.receivedAt, into: &decoded)
+        } else {
+            decoder.decode(payload, receivedAtMicros: record.receivedAt, retentionCutoffMicros: retentionCutoff, into: &decoded)
+        }
+        let deviceID = device.id.halves
+        for reading in decoded.readings {
+            let sensorType = decoded.withBytes(reading.sensor, payload: payload) { sensors.lookup($0) }
+            guard let sensorType else {
+                let name = decoded.string(reading.sensor, payload: payload)
+                reject(record, payload: payload, .unknownSensor, "sensor \"\(name)\" is not a sensor_types name")
+                continue
+            }
+            let quality: ReadingQuality? = sensorType.isOutOfBounds(reading.scaledValue) ? .bad : reading.quality
+            if let metadata = reading.metadata {
+                decoded.withBytes(metadata, payload: payload) { bytes in
+                    _ = batch.append(deviceID: deviceID, sensorTypeID: sensorType.id.halves, scaledValue: reading.scaledValue,
+                                     quality: quality, timestampMicros: reading.timestampMicros, metadata: bytes)
+                }
+            } else {
+                batch.append(deviceID: deviceID, sensorTypeID: sensorType.id.halves, scaledValue: reading.scaledValue,
+                             quality: quality, timestampMicros: reading.timestampMicros, metadata: nil)
+            }
+        }
+        readingsAccepted.increment(by: decoded.readings.count)
+        for rejected in decoded.rejects {
+            reject(record, payload: payload, rejected.reason, rejected.detail)
+        }
+    }
+
+    private func reject(_ record: RingRecord, payload: UnsafeRawBufferPointer, _ reason: IngestRejectReason, _ detail: String) {
+        rejectCounters[reason]?.increment()
+        batch.appendReject(receivedAtMicros: record.receivedAt, topic: record.topic, payload: payload, reason: reason, detail: detail)
+    }
+}
+
+/// Where non-telemetry messages go (presence, commands, alert actions). Called on the ingest
+/// thread, in ring order; implementations hand the work to their own service quickly.
+protocol ControlMessageSink: Sendable {
+    func deviceMessage(_ device: DeviceRecord, topic: DeviceTopic, payload: UnsafeRawBufferPointer, receivedAtMicros: Int64)
+    func operatorMessage(topic: DeviceTopic, payload: UnsafeRawBufferPointer, receivedAtMicros: Int64)
+}
