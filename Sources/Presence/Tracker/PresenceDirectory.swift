@@ -27,7 +27,7 @@ public struct PresenceDirectory: Sendable {
         ids.append(id)
     }
 
-    var approximateMemoryBytes: Int {
+    public var approximateMemoryBytes: Int {
         ids.capacity * MemoryLayout<PresenceDeviceID>.stride
             + handles.capacity * (MemoryLayout<PresenceDeviceID>.stride + MemoryLayout<Int32>.stride) + handles.capacity / 8
     }

@@ -22,6 +22,8 @@ public final class PresenceTracker: @unchecked Sendable {
     /// Devices first heard of after start whose stored rows are still to be read.
     private var pendingLoad: [PresenceDevice] = []
     private var lastFlush: PresenceInstant
+    /// Device-microseconds of refresh owed (devices × elapsed time), so slices add up exactly to every device per interval.
+    private var refreshOwed: Int64 = 0
 
     private let wentOnline = Counter(label: "mash_presence_transitions_total", dimensions: [("status", "online")])
     private let wentOffline = Counter(label: "mash_presence_transitions_total", dimensions: [("status", "offline")])
@@ -116,7 +118,10 @@ public final class PresenceTracker: @unchecked Sendable {
     public func flush(now: PresenceInstant) throws(PostgresError) -> PresenceFlushResult {
         let elapsed = max(0, now.microseconds - lastFlush.microseconds)
         let interval = max(1, refreshInterval.wholeMicroseconds)
-        let slice = Int(min(Int64(machine.count), (Int64(machine.count) * elapsed + interval - 1) / interval))
+        let count = Int64(machine.count)
+        refreshOwed = min(refreshOwed + count * min(elapsed, interval), count * interval)
+        let slice = Int(refreshOwed / interval)
+        refreshOwed -= Int64(slice) * interval
         return try write(now: now, refreshing: slice)
     }
 
