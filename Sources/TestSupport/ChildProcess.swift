@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A server or tool started by a test, with its output captured to a log file.
 ///
@@ -43,6 +44,7 @@ public final class ChildProcess: @unchecked Sendable {
         process.standardError = log
         try process.run()
         try? log.close()
+        LiveChildren.add(process.processIdentifier)
     }
 
     public var pid: Int32 { process.processIdentifier }
@@ -104,4 +106,19 @@ public func runCommand(
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Children still running when the test process exits are killed, so no server or gateway outlives its run.
+private enum LiveChildren {
+    private static let pids = Mutex<Set<Int32>>([])
+    private static let hook: Void = { atexit { LiveChildren.killAll() } }()
+
+    static func add(_ pid: Int32) {
+        _ = hook
+        pids.withLock { _ = $0.insert(pid) }
+    }
+
+    static func killAll() {
+        for pid in pids.withLock({ $0 }) where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+    }
 }
