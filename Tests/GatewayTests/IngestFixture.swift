@@ -36,7 +36,7 @@ final class IngestFixture: Sendable {
 
     /// `extra` is appended to the config (YAML sections not otherwise set: partitions, presence, alerts…);
     /// `ingest` lines go under `ingest:`.
-    static func start(ingest: String = "", extra: String = "", cluster: TestPostgres? = nil) async throws -> IngestFixture {
+    static func start(ingest: String = "", extra: String = "", cluster: TestPostgres? = nil, httpPort: Int? = nil) async throws -> IngestFixture {
         let broker = try await TestBroker.start()
         let postgres: TestPostgres
         if let cluster { postgres = cluster } else { postgres = try await TestPostgres.shared() }
@@ -48,7 +48,7 @@ final class IngestFixture: Sendable {
                    ('Garage sensor', 'rpi', NULL, '02:00:00:00:00:02')
             """, database: name)
         let spool = try Harness.makeDirectory("spool")
-        let config = try testGatewayConfig(mqttURL: broker.url, databaseURL: databaseURL, spoolDirectory: spool, extra: extra)
+        let config = try testGatewayConfig(mqttURL: broker.url, databaseURL: databaseURL, spoolDirectory: spool, httpPort: httpPort, extra: extra)
             .replacingOccurrences(of: "ingest:\n  spool_dir: \(spool)", with: "ingest:\n  spool_dir: \(spool)\n" + ingest.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
         let gateway = try GatewayProcess.start(config: config)
         try await gateway.waitForLog("ingest ready")
@@ -63,6 +63,12 @@ final class IngestFixture: Sendable {
         let text = try sql(query)
         guard let value = Int(text) else { throw TestSupportError("not a count: \(text)") }
         return value
+    }
+
+    /// A counter or gauge from the gateway's /metrics (needs `httpPort`).
+    func metric(_ name: String, port: Int) -> Double? {
+        guard let body = try? httpGet(port: port, path: "/metrics").body else { return nil }
+        return body.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
     }
 
     /// Publishes `messages` telemetry messages for sn-kitchen, 4 readings each, one second apart
@@ -84,10 +90,10 @@ final class IngestFixture: Sendable {
 
     /// Runs `body` with a started fixture and always stops the gateway afterwards.
     static func with(
-        ingest: String = "", extra: String = "", cluster: TestPostgres? = nil,
+        ingest: String = "", extra: String = "", cluster: TestPostgres? = nil, httpPort: Int? = nil,
         _ body: (IngestFixture) async throws -> Void
     ) async throws {
-        let fixture = try await start(ingest: ingest, extra: extra, cluster: cluster)
+        let fixture = try await start(ingest: ingest, extra: extra, cluster: cluster, httpPort: httpPort)
         do {
             try await body(fixture)
         } catch {
