@@ -137,7 +137,7 @@ let package = Package(
         // MARK: Benchmarks: a command that prints numbers (`swift run -c release mash-bench`).
         .executableTarget(
             name: "MashBench",
-            dependencies: ["Telemetry", "MessageRing", "Postgres", "MQTT", "Gateway"]
+            dependencies: ["Telemetry", "MessageRing", "Postgres", "MQTT", "Gateway", "Ingest", "GatewayConfig", "TestSupport"]
         ),
 
         // MARK: Tests. TestSupport starts a private mosquitto and PostgreSQL on loopback.
@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "MessageRingTests", dependencies: ["MessageRing"]),
         .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "GatewayConfig", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "PresenceTests", dependencies: ["Presence", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(

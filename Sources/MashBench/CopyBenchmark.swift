@@ -64,7 +64,7 @@ enum CopyBenchmark {
             func add(_ i: Int) {
                 let key = i % (devices * sensors)
                 let ts = start + Int64(i / (devices * sensors)) * 1000
-                metadata.withUnsafeBytes { meta in
+                _ = metadata.withUnsafeBytes { meta in
                     batch.append(deviceID: deviceIDs[key % devices], sensorTypeID: sensorIDs[key / devices],
                                  scaledValue: Int64(i % 1_000_000) * 37, quality: nil, timestampMicros: ts,
                                  metadata: i % 10 == 0 ? meta : nil)

@@ -6,6 +6,7 @@ let benchmarks: [(name: String, summary: String, run: ([String]) throws -> Void)
     ("decode", DecodeBenchmark.summary, DecodeBenchmark.run),
     ("ring", "MessageRing: records/s across two threads (anonymous, file) and sync() cost", runRingBenchmark),
     ("copy", CopyBenchmark.summary, CopyBenchmark.run),
+    ("e2e", EndToEndBenchmark.summary, EndToEndBenchmark.run),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())

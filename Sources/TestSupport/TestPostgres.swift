@@ -41,9 +41,11 @@ public final class TestPostgres: Sendable {
     }
 
     /// A private cluster, for tests that stop or restart PostgreSQL.
-    public static func start() async throws -> TestPostgres {
+    /// `durable` keeps PostgreSQL's crash-safe defaults (fsync, synchronous_commit, full_page_writes on)
+    /// with production-like memory, for benchmarks whose numbers must mean something.
+    public static func start(durable: Bool = false) async throws -> TestPostgres {
         let directory = try Harness.makeDirectory("postgres")
-        try initializeCluster(in: directory)
+        try initializeCluster(in: directory, durable: durable)
         // The port is free when chosen but may be taken before the server binds it: retry then.
         var lastError: (any Error)?
         for _ in 0..<3 {
@@ -61,7 +63,7 @@ public final class TestPostgres: Sendable {
         throw lastError ?? TestSupportError("PostgreSQL did not start")
     }
 
-    private static func initializeCluster(in directory: String) throws {
+    private static func initializeCluster(in directory: String, durable: Bool) throws {
         let passwordFile = "\(directory)/pwfile"
         try "\(superuserPassword)\n".write(toFile: passwordFile, atomically: false, encoding: .utf8)
         chmod(passwordFile, 0o644)
@@ -87,12 +89,18 @@ public final class TestPostgres: Sendable {
         try hba.write(toFile: "\(directory)/data/pg_hba.conf", atomically: false, encoding: .utf8)
         let settings = """
 
-            # mash-gateway tests: fast and disposable
-            fsync = off
-            synchronous_commit = off
-            full_page_writes = off
+            \(durable ? """
+                # mash-gateway benchmarks: durable defaults, production-like memory
+                shared_buffers = 256MB
+                max_wal_size = 4GB
+                """ : """
+                # mash-gateway tests: fast and disposable
+                fsync = off
+                synchronous_commit = off
+                full_page_writes = off
+                shared_buffers = 32MB
+                """)
             max_connections = 200
-            shared_buffers = 32MB
             listen_addresses = '127.0.0.1'
             unix_socket_directories = '\(directory)'
             password_encryption = 'scram-sha-256'

@@ -1,0 +1,230 @@
+// `mash-bench e2e`: the whole path — MQTT (QoS 1) → mash-gateway → PostgreSQL — on this machine,
+// with the raw binary COPY ceiling of the same rows into the same table measured in the same run.
+//
+//   swift build -c release && .build/release/mash-bench e2e [--readings 1000000] [--devices 1000]
+//                                                           [--latency-seconds 20] [--latency-rate 10000]
+//
+// Starts a private mosquitto (lossless settings) and a private PostgreSQL 15 with durable settings
+// (fsync, synchronous_commit, full_page_writes on), runs the release `mash-gateway` beside this
+// binary as a separate process, and prints:
+//   - end-to-end readings/s: first publish → last row committed (4 readings per message, 1,000 devices);
+//   - the gateway's own CPU per reading (utime+stime of its process) and its peak RSS;
+//   - PostgreSQL backend CPU per row for the gateway's writers, and for a raw COPY of the same rows;
+//   - publish → committed latency p50/p99 at a steady rate (created_at, the transaction's start, minus
+//     the reading's ts, the publish time in ms);
+//   - the raw COPY ceiling (2 connections, no MQTT) and the end-to-end/ceiling ratio.
+import Dispatch
+import Foundation
+import GatewayConfig
+import Ingest
+import Logging
+import MQTT
+import Postgres
+import TestSupport
+
+enum EndToEndBenchmark {
+    static let summary = "MQTT → gateway → PostgreSQL readings/s, CPU/reading, RSS, latency p50/p99, vs raw COPY ceiling"
+
+    static func run(_ args: [String]) throws {
+        func option(_ name: String) -> String? {
+            guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+            return args[i + 1]
+        }
+        let readings = option("--readings").flatMap { Int($0) } ?? 1_000_000
+        let devices = option("--devices").flatMap { Int($0) } ?? 1000
+        let latencySeconds = option("--latency-seconds").flatMap { Int($0) } ?? 20
+        let latencyRate = option("--latency-rate").flatMap { Int($0) } ?? 10_000
+        let semaphore = DispatchSemaphore(value: 0)
+        let outcome = Box<Result<Void, any Error>>()
+        Task {
+            do {
+                try await measure(readings: readings, devices: devices, latencySeconds: latencySeconds, latencyRate: latencyRate)
+                outcome.value = .success(())
+            } catch {
+                outcome.value = .failure(error)
+            }
+            semaphore.signal()
+        }
+        semaphore.wait()
+        try outcome.value!.get()
+    }
+
+    final class Box<T>: @unchecked Sendable { var value: T? }
+
+    static func measure(readings: Int, devices: Int, latencySeconds: Int, latencyRate: Int) async throws {
+        print("e2e: starting a private mosquitto and a durable PostgreSQL 15…")
+        let broker = try await TestBroker.start()
+        let cluster = try await TestPostgres.start(durable: true)
+        let database = try await cluster.migratedDatabase()
+        let setup = try PostgresConnection.connect(database)
+        try setup.execute("""
+            INSERT INTO devices (name, device_type, serial_number)
+            SELECT 'bench-' || g, 'bench', 'bench-' || lpad(g::text, 5, '0') FROM generate_series(1, \(devices)) g
+            """)
+        let spool = try Harness.makeDirectory("bench-spool")
+        let port = try freeLoopbackPort()
+        let config = try testGatewayConfig(mqttURL: broker.url, databaseURL: database, clientID: "mash-bench", spoolDirectory: spool, httpPort: port)
+            .replacingOccurrences(of: "level: debug", with: "level: info")
+        let gateway = try GatewayProcess.start(config: config)
+        try await gateway.waitForLog("ingest ready")
+        let gatewayPID = gateway.process.pid
+
+        let publisher = try MQTTClient(
+            options: MQTTClient.Options(url: broker.url, clientID: "mash-bench-publisher", cleanSession: true, maxInflightMessages: 1000),
+            logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }), onMessage: { _ in })
+        try publisher.start()
+        try await publisher.waitForConnection(timeout: .seconds(10))
+        let keys = (1...devices).map { "devices/bench-\(String(repeating: "0", count: 5 - String($0).count))\($0)/telemetry" }
+
+        // Phase 1: throughput.
+        let messages = readings / 4
+        let base = (Int64(Date().timeIntervalSince1970) - 3 * 86_400) * 1000
+        let writerPIDs = { () throws -> [Int32] in
+            try setup.execute("SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'mash-gateway writer%'").rows.compactMap { $0[0].flatMap { Int32($0) } }
+        }
+        let backends = try writerPIDs()
+        let backendCPU0 = backends.compactMap(CopyBenchmark.cpuTicks).reduce(0, +)
+        let cpu0 = CopyBenchmark.cpuTicks(gatewayPID) ?? 0
+        let clock = ContinuousClock()
+        let began = clock.now
+        for i in 0..<messages {
+            let ts = base + Int64(i / devices) * 1000
+            _ = try publisher.publish(
+                topic: keys[i % devices],
+                payload: #"{"ts":\#(ts),"readings":{"temperature":\#(20 + i % 10).5,"humidity":\#(40 + i % 20),"pressure":\#(1000 + i % 30).25,"co2":\#(400 + i % 200)}}"#,
+                qos: .atLeastOnce)
+        }
+        let published = clock.now - began
+        try await waitUntil("\(readings) rows", timeout: .seconds(1800), every: .milliseconds(100)) {
+            Int(try setup.execute("SELECT count(*) FROM sensor_readings")[0, "count"] ?? "0") ?? 0 >= readings
+        }
+        let elapsed = clock.now - began
+        let cpu1 = CopyBenchmark.cpuTicks(gatewayPID) ?? 0
+        let backendCPU1 = backends.compactMap(CopyBenchmark.cpuTicks).reduce(0, +)
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let e2eRate = Double(readings) / seconds(elapsed)
+        let gatewayMicros = Double(cpu1 - cpu0) / ticks * 1e6 / Double(readings)
+        let backendMicros = Double(backendCPU1 - backendCPU0) / ticks * 1e6 / Double(readings)
+
+        // Phase 2: latency at a steady rate.
+        let latencyStart = Int64(Date().timeIntervalSince1970 * 1000)
+        let perTick = Double(latencyRate) / 4 / 100   // messages per 10 ms
+        var sent = 0.0
+        var index = 0
+        let steadyBegan = clock.now
+        while clock.now - steadyBegan < .seconds(latencySeconds) {
+            sent += perTick
+            while Double(index) < sent {
+                let ts = Int64(Date().timeIntervalSince1970 * 1000)
+                _ = try publisher.publish(
+                    topic: keys[index % devices],
+                    payload: #"{"ts":\#(ts),"readings":{"temperature":21.5,"humidity":45,"pressure":1001.25,"co2":600}}"#,
+                    qos: .atLeastOnce)
+                index += 1
+            }
+            try await Task.sleep(until: steadyBegan + .milliseconds(10) * Int(sent / perTick), clock: clock)
+        }
+        let steadyReadings = index * 4
+        try await waitUntil("latency rows", timeout: .seconds(120), every: .milliseconds(100)) {
+            Int(try setup.execute("SELECT count(*) FROM sensor_readings")[0, "count"] ?? "0") ?? 0 >= readings + steadyReadings
+        }
+        let percentiles = try setup.execute("""
+            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::int, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::int, max(ms)::int
+            FROM (SELECT extract(epoch FROM created_at - timestamp) * 1000 AS ms FROM sensor_readings
+                  WHERE timestamp >= to_timestamp($1::double precision / 1000) AT TIME ZONE 'UTC') t
+            """, [String(latencyStart)]).rows[0]
+        let rss = peakRSS(gatewayPID)
+        publisher.stop()
+        _ = await gateway.terminate()
+
+        // Phase 3: the raw COPY ceiling, same rows, same table definition, same cluster, no MQTT.
+        let raw = try await cluster.migratedDatabase()
+        let (ceiling, rawBackendMicros) = try rawCopy(database: raw, readings: readings, devices: devices, connections: 2)
+
+        let settings = try setup.execute("SELECT current_setting('fsync'), current_setting('synchronous_commit')").rows[0]
+        setup.close()
+        print("""
+
+            mash-bench e2e — \(readings) readings (4 per message, \(devices) devices, QoS 1), one 2-core machine
+            PostgreSQL: fsync=\(settings[0] ?? "?") synchronous_commit=\(settings[1] ?? "?"); writer connections 2, batch 5000, flush 200 ms
+              end to end            \(format(e2eRate)) readings/s   (\(String(format: "%.1f", seconds(elapsed))) s; publisher done after \(String(format: "%.1f", seconds(published))) s)
+              raw COPY ceiling      \(format(ceiling)) rows/s       (same rows, same table, 2 connections, no MQTT)
+              ratio                 \(String(format: "%.2f", e2eRate / ceiling))
+              gateway CPU           \(String(format: "%.2f", gatewayMicros)) µs/reading
+              PostgreSQL CPU        \(String(format: "%.2f", backendMicros)) µs/row (gateway writers)  vs  \(String(format: "%.2f", rawBackendMicros)) µs/row (raw COPY): \(String(format: "%.2f", backendMicros / max(rawBackendMicros, 0.001)))×
+              gateway peak RSS      \(rss.map { String(format: "%.1f MiB", Double($0) / 1024) } ?? "n/a")
+              latency at \(latencyRate)/s    p50 \(percentiles[0] ?? "?") ms, p99 \(percentiles[1] ?? "?") ms, max \(percentiles[2] ?? "?") ms  (publish → transaction start of the COPY that stored it)
+            """)
+        await broker.stop()
+        await cluster.stop()
+    }
+
+    /// Rows/s and backend µs/row for binary COPY of the benchmark's rows into a fresh copy of the schema.
+    static func rawCopy(database: String, readings: Int, devices: Int, connections: Int) throws -> (Double, Double) {
+        let setup = try PostgresConnection.connect(database)
+        defer { setup.close() }
+        try setup.execute("""
+            INSERT INTO devices (name, device_type, serial_number)
+            SELECT 'bench-' || g, 'bench', 'bench-' || lpad(g::text, 5, '0') FROM generate_series(1, \(devices)) g
+            """)
+        let deviceIDs = try setup.execute("SELECT id FROM devices WHERE device_type = 'bench' ORDER BY serial_number").rows.compactMap { $0[0].flatMap(CopyBenchmark.halves) }
+        let sensorIDs = try setup.execute("SELECT id FROM sensor_types WHERE name IN ('temperature','humidity','pressure','co2') ORDER BY name").rows.compactMap { $0[0].flatMap(CopyBenchmark.halves) }
+        let base = (Int64(Date().timeIntervalSince1970) - 3 * 86_400) * 1_000_000
+        var work: [[ReadingBatch]] = Array(repeating: [], count: connections)
+        var batch = ReadingBatch(capacity: 5000)
+        var target = 0
+        for i in 0..<(readings / 4) {
+            for s in 0..<4 {
+                batch.append(deviceID: deviceIDs[i % devices], sensorTypeID: sensorIDs[s], scaledValue: Int64(200_000 + i % 100_000),
+                             quality: nil, timestampMicros: base + Int64(i / devices) * 1_000_000, metadata: nil)
+            }
+            if batch.readingCount >= 5000 {
+                batch.seal()
+                work[target].append(batch)
+                target = (target + 1) % connections
+                batch = ReadingBatch(capacity: 5000)
+            }
+        }
+        if !batch.isEmpty { batch.seal(); work[target].append(batch) }
+        let writers = try (0..<connections).map { _ in
+            try BatchWriter.connect(url: database, partitions: PartitionSettings(interval: .day), applicationName: "mash-bench-raw")
+        }
+        for (writer, batches) in zip(writers, work) {
+            var manager = writer.partitions
+            _ = try manager.ensure(days: batches.flatMap(\.days), on: writer.connection)
+        }
+        let pids = try writers.map { Int32(try $0.connection.execute("SELECT pg_backend_pid()").rows[0][0] ?? "0") ?? 0 }
+        let cpu0 = pids.compactMap(CopyBenchmark.cpuTicks).reduce(0, +)
+        let clock = ContinuousClock()
+        let began = clock.now
+        let group = DispatchGroup()
+        for (writer, batches) in zip(writers, work) {
+            let job = CopyBenchmark.Job(writer: writer, batches: batches, totals: CopyBenchmark.Totals())
+            group.enter()
+            Thread.detachNewThread {
+                job.run()
+                group.leave()
+            }
+        }
+        group.wait()
+        let elapsed = clock.now - began
+        let cpu1 = pids.compactMap(CopyBenchmark.cpuTicks).reduce(0, +)
+        writers.forEach { $0.connection.close() }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return (Double(readings) / seconds(elapsed), Double(cpu1 - cpu0) / ticks * 1e6 / Double(readings))
+    }
+
+    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+    static func format(_ rate: Double) -> String {
+        let n = Int(rate.rounded())
+        return String(n).reversed().enumerated().map { $0.offset > 0 && $0.offset % 3 == 0 ? "\($0.element)," : "\($0.element)" }.reversed().joined()
+            .padding(toLength: 9, withPad: " ", startingAt: 0)
+    }
+
+    /// VmHWM: the process's peak resident set, in KiB.
+    static func peakRSS(_ pid: Int32) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true)[1]) }
+    }
+}
