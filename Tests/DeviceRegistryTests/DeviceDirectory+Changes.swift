@@ -6,12 +6,14 @@ import TestSupport
 
 @Suite("DeviceDirectory: change notifications (migration 0004)")
 struct DeviceDirectoryChangesTests {
-    func next(_ listener: PostgresConnection) throws -> [String] {
+    /// The next `count` notifications on the change channel (fewer only if the deadline passes):
+    /// notifications sent by separate statements may arrive in separate reads.
+    func next(_ listener: PostgresConnection, count: Int = 1) throws -> [String] {
         var received: [String] = []
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(10)
-        while received.isEmpty, clock.now < deadline {
-            received = try listener.notifications(timeout: .seconds(1)).filter { $0.channel == DeviceDirectory.changeChannel }.map(\.payload)
+        while received.count < count, clock.now < deadline {
+            received += try listener.notifications(timeout: .seconds(1)).filter { $0.channel == DeviceDirectory.changeChannel }.map(\.payload)
         }
         return received
     }
@@ -22,7 +24,7 @@ struct DeviceDirectoryChangesTests {
         try listener.listen(DeviceDirectory.changeChannel)
         let a = try db.insertDevice(name: "a", serial: "A-1")
         let b = try db.insertDevice(name: "b", serial: "B-1")
-        #expect(try next(listener) == [a, b])
+        #expect(try next(listener, count: 2) == [a, b])
 
         // Presence-style writes notify nobody: the next notification is b's rename, not a's last_seen.
         try db.connection.execute("UPDATE devices SET last_seen = now(), status = 'online', uptime_seconds = 5 WHERE id = $1::uuid", [a])
