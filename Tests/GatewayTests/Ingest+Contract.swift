@@ -94,6 +94,31 @@ struct IngestContractTests {
         }
     }
 
+    @Test("partitions are made ahead at start, and partitions wholly older than retention_days are dropped")
+    func partitionMaintenance() async throws {
+        let postgres = try await TestPostgres.shared()
+        let database = try await postgres.migratedDatabase()
+        let name = String(database.split(separator: "/").last!)
+        _ = try postgres.psql("SELECT mash_ensure_partition((now() - interval '100 days')::timestamp, 'day')", database: name)
+        _ = try postgres.psql("SELECT mash_ensure_partition((now() - interval '10 days')::timestamp, 'day')", database: name)
+        let broker = try await TestBroker.start()
+        let gateway = try GatewayProcess.start(config: testGatewayConfig(
+            mqttURL: broker.url, databaseURL: database, extra: "partitions:\n  retention_days: 30\n  premake: 3"))
+        try await gateway.waitForLog("partition maintenance")
+        let partitions = try postgres.psql("SELECT string_agg(partition_name, ',' ORDER BY partition_name) FROM mash_partitions()", database: name)
+            .split(separator: ",").map(String.init)
+        let day = { (offset: Int) -> String in
+            let formatter = DateFormatter()
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyyMMdd"
+            return "sensor_readings_p" + formatter.string(from: Date().addingTimeInterval(TimeInterval(offset * 86_400)))
+        }
+        #expect(!partitions.contains(day(-100)), "\(partitions)")
+        #expect(partitions.contains(day(-10)), "\(partitions)")
+        #expect(partitions.contains(day(0)) && partitions.contains(day(3)), "\(partitions)")
+        #expect(await gateway.terminate() == 0)
+    }
+
     @Test("unknown_devices: register creates the device on its first message")
     func registerUnknown() async throws {
         try await IngestFixture.with(ingest: "unknown_devices: register") { f in

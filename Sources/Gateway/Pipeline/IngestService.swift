@@ -52,7 +52,7 @@ final class IngestService: Service, Sendable {
         let pool = WriterPool(
             databaseURL: databaseURL, partitions: configuration.partitions, spool: spool,
             connections: configuration.database.writerConnections, batchSize: settings.batchSize, logger: logger)
-        pool.start(now: RingIntake.nowMicros())
+        pool.start()
         let consumer = IngestConsumer(
             ring: ring, pool: pool, devices: devices, sensors: sensors, settings: settings,
             partitions: configuration.partitions, control: control, logger: logger)
@@ -72,17 +72,22 @@ final class IngestService: Service, Sendable {
             "writers": "\(configuration.database.writerConnections)",
         ])
 
-        // The ring's pages reach the disk at least every fsync interval (bounding what a power cut can take).
-        let interval = settings.fsyncIntervalMilliseconds
-        if interval > 0 {
-            try? await cancelWhenGracefulShutdown {
-                while true {
-                    try await Task.sleep(for: .milliseconds(interval))
+        // The ring's pages reach the disk at least every fsync interval (bounding what a power cut can
+        // take); partitions are made ahead and expired ones dropped at start and then hourly.
+        let maintenance = PartitionMaintenance(databaseURL: databaseURL, settings: configuration.partitions, logger: logger)
+        let syncInterval = settings.fsyncIntervalMilliseconds
+        try? await cancelWhenGracefulShutdown {
+            var nextMaintenance = ContinuousClock.now
+            while true {
+                if ContinuousClock.now >= nextMaintenance {
+                    nextMaintenance = .now + .seconds(3600)
+                    try? await onDedicatedThread("mash-partitions") { maintenance.run(now: RingIntake.nowMicros()) }
+                }
+                try await Task.sleep(for: .milliseconds(syncInterval > 0 ? syncInterval : 1000))
+                if syncInterval > 0 {
                     try? await onDedicatedThread("mash-ring-sync") { try ring.sync() }
                 }
             }
-        } else {
-            try? await gracefulShutdown()
         }
 
         logger.info("ingest draining", metadata: ["ring_pending": "\(ring.pendingRecords)"])
@@ -124,5 +129,29 @@ final class IngestService: Service, Sendable {
             logger.error("spool recovery", metadata: ["issue": "\(issue)"])
         }
         return (ring, spool)
+    }
+}
+
+/// Creates the coming partitions and drops the expired ones, on a short-lived connection.
+///
+/// Runs at start and hourly; a failure is logged and retried at the next run (partitions are
+/// also created on demand by the writers, so a missed run never loses a reading).
+struct PartitionMaintenance: Sendable {
+    let databaseURL: String
+    let settings: PartitionSettings
+    let logger: Logger
+
+    func run(now: Int64) {
+        do {
+            let writer = try BatchWriter.connect(url: databaseURL, partitions: settings, applicationName: "mash-gateway partitions", logger: logger)
+            defer { writer.connection.close() }
+            let made = try writer.premakePartitions(now: now)
+            let dropped = try writer.dropExpiredPartitions(now: now)
+            if !made.isEmpty || !dropped.isEmpty {
+                logger.info("partition maintenance", metadata: ["created": "\(made)", "dropped": "\(dropped)"])
+            }
+        } catch {
+            logger.warning("partition maintenance failed; retrying in an hour", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -63,17 +63,9 @@ final class WriterPool: @unchecked Sendable {
 
     /// Connects every writer (the database gate has opened, so this normally succeeds at once;
     /// a writer that cannot connect starts in spool mode and reconnects later) and starts the threads.
-    func start(now: Int64) {
+    func start() {
         for index in 0..<connectionCount {
             let writer = try? BatchWriter.connect(url: databaseURL, partitions: partitions, applicationName: "mash-gateway writer \(index + 1)", logger: logger)
-            if index == 0, let writer {
-                do {
-                    let made = try writer.premakePartitions(now: now)
-                    if !made.isEmpty { logger.info("partitions created ahead", metadata: ["partitions": "\(made)"]) }
-                } catch {
-                    logger.warning("could not create partitions ahead (they are created on demand)", metadata: ["error": "\(error)"])
-                }
-            }
             launch("mash-writer-\(index + 1)") { [self] in writerLoop(writer) }
         }
         launch("mash-spool") { [self] in drainerLoop() }
