@@ -65,7 +65,7 @@ enum EndToEndBenchmark {
         let port = try freeLoopbackPort()
         let config = try testGatewayConfig(mqttURL: broker.url, databaseURL: database, clientID: "mash-bench", spoolDirectory: spool, httpPort: port)
             .replacingOccurrences(of: "level: debug", with: "level: info")
-        let gateway = try GatewayProcess.start(config: config)
+        let gateway = try GatewayProcess.start(config: config, environment: ProcessInfo.processInfo.environment["MASH_BENCH_GATEWAY_ENV"].map { entry in Dictionary(uniqueKeysWithValues: entry.split(separator: ",").map { pair in let kv = pair.split(separator: "=", maxSplits: 1).map(String.init); return (kv[0], kv.count > 1 ? kv[1] : "") }) } ?? [:])
         try await gateway.waitForLog("ingest ready")
         let gatewayPID = gateway.process.pid
 
@@ -134,6 +134,7 @@ enum EndToEndBenchmark {
                   WHERE timestamp >= to_timestamp($1::double precision / 1000) AT TIME ZONE 'UTC') t
             """, [String(latencyStart)]).rows[0]
         let rss = peakRSS(gatewayPID)
+        let breakdown = residentBreakdown(gatewayPID)
         publisher.stop()
         _ = await gateway.terminate()
 
@@ -152,7 +153,7 @@ enum EndToEndBenchmark {
               ratio                 \(String(format: "%.2f", e2eRate / ceiling))
               gateway CPU           \(String(format: "%.2f", gatewayMicros)) µs/reading
               PostgreSQL CPU        \(String(format: "%.2f", backendMicros)) µs/row (gateway writers)  vs  \(String(format: "%.2f", rawBackendMicros)) µs/row (raw COPY): \(String(format: "%.2f", backendMicros / max(rawBackendMicros, 0.001)))×
-              gateway peak RSS      \(rss.map { String(format: "%.1f MiB", Double($0) / 1024) } ?? "n/a")
+              gateway peak RSS      \(rss.map { String(format: "%.1f MiB", Double($0) / 1024) } ?? "n/a")   (at the end: \(breakdown))
               latency at \(latencyRate)/s    p50 \(percentiles[0] ?? "?") ms, p99 \(percentiles[1] ?? "?") ms, max \(percentiles[2] ?? "?") ms  (publish → transaction start of the COPY that stored it)
             """)
         await broker.stop()
@@ -220,6 +221,14 @@ enum EndToEndBenchmark {
         let n = Int(rate.rounded())
         return String(n).reversed().enumerated().map { $0.offset > 0 && $0.offset % 3 == 0 ? "\($0.element)," : "\($0.element)" }.reversed().joined()
             .padding(toLength: 9, withPad: " ", startingAt: 0)
+    }
+
+    /// The resident set split as the kernel reports it: anonymous (heap, stacks) vs file-backed
+    /// (the ring's shared mapping and the binary) — the ring's pages count as resident once touched.
+    static func residentBreakdown(_ pid: Int32) -> String {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return "n/a" }
+        return text.split(separator: "\n").filter { $0.hasPrefix("RssAnon:") || $0.hasPrefix("RssFile:") || $0.hasPrefix("RssShmem:") }
+            .map { $0.split(separator: " ", omittingEmptySubsequences: true).prefix(2).joined(separator: " ") }.joined(separator: ", ") + " kB"
     }
 
     /// VmHWM: the process's peak resident set, in KiB.

@@ -24,7 +24,7 @@ import Testing
         #expect(c.ingest.unknownDevices == .reject)
         #expect(c.ingest.maxPayloadBytes == 262_144)
         #expect(c.ingest.maxJSONDepth == 32)
-        #expect(c.ingest.ringCapacityMegabytes == 64)
+        #expect(c.ingest.ringCapacityMegabytes == 16)
         #expect(c.ingest.spoolMaxMegabytes == 1024)
         #expect(c.ingest.fsyncIntervalMilliseconds == 1000)
         #expect(c.partitions.interval == .day)

@@ -6,7 +6,9 @@ import Foundation
 /// (and through the ring, the broker) instead of letting batches pile up in memory.
 final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var items: [Element] = []
+    /// Taken slots are cleared at once: a queue that kept its taken elements would hold a second
+    /// reference to each batch's buffers, and the next mutation of the batch would copy them.
+    private var items: [Element?] = []
     private var head = 0
     private var closed = false
     let capacity: Int
@@ -38,7 +40,7 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
                 condition.wait()
             }
         }
-        let element = items[head]
+        let element = items[head].take()!
         head += 1
         if head > 64 && head * 2 > items.count {
             items.removeFirst(head)

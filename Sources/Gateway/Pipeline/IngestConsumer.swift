@@ -135,9 +135,9 @@ final class IngestConsumer: @unchecked Sendable {
     }
 
     private func submit() {
-        var full = batch
-        full.seal()
-        pool.submit(WriteJob(sequence: sequence, batch: full, ringEnd: consumedEnd))
+        // Sealed in place: sealing a second reference would copy the whole COPY buffer.
+        batch.seal()
+        pool.submit(WriteJob(sequence: sequence, batch: batch, ringEnd: consumedEnd))
         sequence += 1
         submittedEnd = consumedEnd
         batch = pool.recycled.take() ?? ReadingBatch(capacity: settings.batchSize)

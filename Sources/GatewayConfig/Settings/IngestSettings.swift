@@ -33,7 +33,7 @@ public struct IngestSettings: Sendable, Equatable {
         unknownDevices: UnknownDevicePolicy = .reject,
         maxPayloadBytes: Int = 262_144,
         maxJSONDepth: Int = 32,
-        ringCapacityMegabytes: Int = 64,
+        ringCapacityMegabytes: Int = 16,
         spoolMaxMegabytes: Int = 1024,
         fsyncIntervalMilliseconds: Int = 1000
     ) {
