@@ -2,6 +2,11 @@ import Foundation
 import Testing
 import TestSupport
 
+/// The black-box presence and command tests, one at a time: each runs a gateway (about nine database
+/// connections) beside the rest of the suite, and the shared test cluster allows 200 connections.
+@Suite("Presence and commands (black box)", .serialized)
+struct ControlIntegrationTests {}
+
 /// Helpers for the presence and command tests: fast control timings and waiting on SQL values.
 extension IngestFixture {
     /// The fixture with presence and commands tuned for tests: sweeps every 100 ms, polls every second.
@@ -9,7 +14,7 @@ extension IngestFixture {
     static func withControl(
         presence: String = "", commands: String = "", _ body: (IngestFixture) async throws -> Void
     ) async throws {
-        try await with(extra: controlConfig(presence: presence, commands: commands)) { f in
+        try await with(ingest: "", extra: controlConfig(presence: presence, commands: commands)) { f in
             try await f.waitForControl()
             try await body(f)
         }

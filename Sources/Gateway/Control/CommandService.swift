@@ -202,6 +202,29 @@ private final class CommandLoop {
         retryAt = nil
         var index = 0
         defer { backlog.removeFirst(index) }
+        do {
+            try handleBacklog(from: &index)
+            headFailures = 0
+        } catch {
+            // The database answered but refused this input again and again: drop it rather than
+            // block every later input behind it (a connection failure never gets here twice in a
+            // row, since `ensureConnected` fails first).
+            headFailures = index > 0 ? 1 : headFailures + 1
+            if headFailures >= Self.maxHeadFailures, index < backlog.count {
+                logger.error("dropping a command input that failed \(Self.maxHeadFailures) times", metadata: [
+                    "input": "\(backlog[index])", "error": "\(error)",
+                ])
+                index += 1
+                headFailures = 0
+            }
+            throw error
+        }
+    }
+
+    private static let maxHeadFailures = 5
+    private var headFailures = 0
+
+    private func handleBacklog(from index: inout Int) throws {
         while index < backlog.count {
             switch backlog[index] {
             case .device, .presence:
