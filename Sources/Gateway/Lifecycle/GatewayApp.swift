@@ -9,8 +9,9 @@ import ServiceLifecycle
 ///
 /// Services are registered in start-up order; the group shuts them down in reverse on
 /// SIGTERM/SIGINT: first the MQTT intake (publishes `offline`, disconnects: nothing more is
-/// accepted), then the ingest path (drains the ring into PostgreSQL or the spool), then the
-/// database gate.
+/// accepted), then the ingest path (drains the ring into PostgreSQL or the spool, handing the
+/// last control messages to presence and commands), then presence (writes every device), then
+/// commands (applies the last acks), then the database gate.
 public struct GatewayApp: Sendable {
     public let configuration: GatewayConfiguration
     public let logger: Logger
@@ -27,13 +28,24 @@ public struct GatewayApp: Sendable {
     public func run() async throws {
         let notifier = SystemdNotifier()
         let database = DatabaseService(settings: configuration.database, migrations: try Migration.embedded, logger: logger)
-        let ingest = IngestService(configuration: configuration, after: database.ready, control: nil, logger: logger)
+        let control = ControlRouter(logger: logger)
+        let ingest = IngestService(configuration: configuration, after: database.ready, control: control, logger: logger)
         let ringIntake = ingest.intake
         let intake = MQTTIntakeService(settings: configuration.mqtt, after: ingest.ready, logger: logger) { message in
             ringIntake.accept(message)
         }
+        let commands = CommandService(
+            settings: configuration.commands, database: configuration.database, after: database.ready, inbox: control.commands,
+            devices: ingest.devices, publisher: intake.publisher, logger: logger)
+        let commandInbox = control.commands
+        let presence = PresenceService(
+            settings: configuration.presence, database: configuration.database, after: database.ready, inbox: control.presence,
+            devices: ingest.devices, publisher: intake.publisher, logger: logger
+        ) { transitions in
+            commandInbox.post(.presence(transitions))
+        }
         let systemd = SystemdService(notifier: notifier, readyAfter: ingest.ready, logger: logger)
-        var services: [any Service] = [database, ingest, intake, systemd]
+        var services: [any Service] = [database, commands, presence, ingest, intake, systemd]
         if let address = try configuration.http.listenAddress() {
             services.append(try StatusService(address: address, registry: metrics, logger: logger) {
                 var problems = [String]()

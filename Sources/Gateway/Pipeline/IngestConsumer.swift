@@ -168,11 +168,13 @@ final class IngestConsumer: @unchecked Sendable {
         case .telemetry(let key), .sensor(let key, _):
             guard let device = resolve(key, record: record) else { return !isStoppingWithoutDatabase }
             ingest(record, device: device, topic: parsed)
-            control?.deviceMessage(device, topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt)
+            control?.deviceMessage(device, topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt,
+                                   retained: record.flags & RingIntake.retainedFlag != 0)
         case .heartbeat(let key), .status(let key), .commandAck(let key, _), .commandResult(let key, _):
             switch devices.lookup(key) {
             case .found(let device):
-                control?.deviceMessage(device, topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt)
+                control?.deviceMessage(device, topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt,
+                                   retained: record.flags & RingIntake.retainedFlag != 0)
             case .unknown:
                 logger.debug("message from an unknown device ignored", metadata: ["topic": "\(topic)"])
             case .unavailable:
@@ -266,6 +268,7 @@ final class IngestConsumer: @unchecked Sendable {
 /// Where non-telemetry messages go (presence, commands, alert actions). Called on the ingest
 /// thread, in ring order; implementations hand the work to their own service quickly.
 protocol ControlMessageSink: Sendable {
-    func deviceMessage(_ device: DeviceRecord, topic: DeviceTopic, payload: UnsafeRawBufferPointer, receivedAtMicros: Int64)
+    /// `retained`: the broker replayed a retained message (at subscribe), the device did not send it now.
+    func deviceMessage(_ device: DeviceRecord, topic: DeviceTopic, payload: UnsafeRawBufferPointer, receivedAtMicros: Int64, retained: Bool)
     func operatorMessage(topic: DeviceTopic, payload: UnsafeRawBufferPointer, receivedAtMicros: Int64)
 }

@@ -16,6 +16,8 @@ import Synchronization
 final class IngestService: Service, Sendable {
     let ready = Readiness()
     let intake: RingIntake
+    /// The device cache, shared with presence and commands (one cache, one change follower); loaded in `run`.
+    let devices: DeviceDirectory
     private let configuration: GatewayConfiguration
     private let gate: Readiness
     private let control: (any ControlMessageSink)?
@@ -30,6 +32,7 @@ final class IngestService: Service, Sendable {
             maxPayloadBytes: configuration.ingest.maxPayloadBytes,
             syncEveryMessage: configuration.ingest.fsyncIntervalMilliseconds == 0,
             logger: logger)
+        devices = DeviceDirectory(databaseURL: configuration.database.url, logger: logger)
     }
 
     func run() async throws {
@@ -42,7 +45,7 @@ final class IngestService: Service, Sendable {
         let databaseURL = configuration.database.url
         let logger = self.logger
         let (ring, spool) = try openLocalState(settings)
-        let devices = DeviceDirectory(databaseURL: databaseURL, logger: logger)
+        let devices = self.devices
         let sensors = SensorDirectory(databaseURL: databaseURL, logger: logger)
         let (deviceCount, sensorCount) = try await onDedicatedThread("mash-ingest-load") {
             (try devices.load(), try sensors.load())

@@ -22,6 +22,9 @@ final class RingIntake: Sendable {
     private let waited = Counter(label: "mash_ring_backpressure_waits_total")
     private let oversized = Counter(label: "mash_mqtt_messages_oversized_total")
 
+    /// Set in a record's `flags` when the MQTT message was a retained one (presence ignores those as evidence).
+    static let retainedFlag: UInt8 = 1
+
     init(maxPayloadBytes: Int, syncEveryMessage: Bool, logger: Logger) {
         self.maxPayloadBytes = maxPayloadBytes
         self.syncEveryMessage = syncEveryMessage
@@ -42,6 +45,7 @@ final class RingIntake: Sendable {
         let now = Self.nowMicros()
         do {
             let outcome: PushOutcome
+            let flags = message.retain ? Self.retainedFlag : 0
             if message.payload.count > maxPayloadBytes {
                 oversized.increment()
                 var evidence = [UInt8]()
@@ -49,10 +53,10 @@ final class RingIntake: Sendable {
                 withUnsafeBytes(of: UInt64(message.payload.count).bigEndian) { evidence += $0 }
                 evidence += UnsafeRawBufferPointer(rebasing: message.payload[0..<RecordKind.oversizedPrefix])
                 outcome = try evidence.withUnsafeBytes {
-                    try ring.push(kind: RecordKind.oversized, receivedAt: now, topic: message.topic, payload: $0)
+                    try ring.push(kind: RecordKind.oversized, flags: flags, receivedAt: now, topic: message.topic, payload: $0)
                 }
             } else {
-                outcome = try ring.push(kind: RecordKind.message, receivedAt: now, topic: message.topic, payload: message.payload)
+                outcome = try ring.push(kind: RecordKind.message, flags: flags, receivedAt: now, topic: message.topic, payload: message.payload)
             }
             switch outcome {
             case .written: break

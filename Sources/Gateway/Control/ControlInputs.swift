@@ -1,0 +1,23 @@
+import Commands
+import Presence
+
+/// One device message as presence needs it: who, what, and when the gateway received it.
+struct PresenceInput: Sendable {
+    var device: PresenceDeviceID
+    var event: PresenceEvent
+    var at: PresenceInstant
+}
+
+/// Work for the command service, in the order the ingest thread (or presence) produced it.
+enum CommandInput: Sendable {
+    /// A device's ack or result.
+    case device(CommandEvent)
+    /// `operators/{operator}/commands`, with its payload copied off the ring.
+    case operatorCommand(operatorKey: String, payload: [UInt8])
+    /// `operators/{operator}/alerts/{alert_id}/ack|resolve` (answered `rejected`: not supported yet).
+    case alertAction(operatorKey: String, alertID: String, action: String)
+    /// Devices that came online or went offline (from the presence service).
+    case presence([PresenceTransition])
+    /// `mash_commands` was notified: a command became pending somewhere.
+    case pendingNotified
+}

@@ -1,0 +1,91 @@
+import Commands
+import DeviceRegistry
+import Foundation
+import Logging
+import Presence
+import Telemetry
+
+/// The ingest consumer's `ControlMessageSink`: turns control messages into presence and command
+/// inputs and posts them to the two services' mailboxes.
+///
+/// Runs on the ingest thread for every device message, telemetry included, so it does no I/O and
+/// takes one short lock per message; anything that needs the database happens on the services'
+/// own threads. Retained deliveries (replayed by the broker at subscribe, not sent by the device
+/// now) are not evidence of presence, except a retained `offline` status, which says the device
+/// has no connection (see `PresenceMachine`).
+final class ControlRouter: ControlMessageSink {
+    let presence = Mailbox<PresenceInput>()
+    let commands = Mailbox<CommandInput>()
+    private let logger: Logger
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func deviceMessage(
+        _ device: DeviceRecord, topic: DeviceTopic, payload: UnsafeRawBufferPointer, receivedAtMicros: Int64, retained: Bool
+    ) {
+        let event: PresenceEvent
+        switch topic {
+        case .heartbeat:
+            let firmware: String? = switch HeartbeatPayload.decode(payload) {
+            case .success(let heartbeat): heartbeat.firmware
+            case .failure: nil
+            }
+            event = .heartbeat(firmware: firmware)
+        case .status:
+            switch Self.status(payload) {
+            case "online": event = .statusOnline(retained: retained)
+            case "offline": event = .statusOffline(retained: retained)
+            default:
+                logger.debug("status payload is neither online nor offline; counted as a message", metadata: ["device": "\(device.publishKey)"])
+                event = .message
+            }
+        case .commandAck(_, let commandID):
+            if let id = command(commandID, device) { commands.post(.device(.acknowledged(commandID: id, deviceID: uuid(device)))) }
+            event = .message
+        case .commandResult(_, let commandID):
+            if let id = command(commandID, device) {
+                commands.post(.device(.result(commandID: id, deviceID: uuid(device), payload: Array(payload))))
+            }
+            event = .message
+        default:
+            event = .message
+        }
+        if retained, case .statusOffline = event {} else if retained { return }
+        presence.post(PresenceInput(
+            device: PresenceDeviceID(high: device.id.high, low: device.id.low), event: event,
+            at: PresenceInstant(microseconds: receivedAtMicros)))
+    }
+
+    func operatorMessage(topic: DeviceTopic, payload: UnsafeRawBufferPointer, receivedAtMicros: Int64) {
+        switch topic {
+        case .operatorCommands(let operatorKey):
+            commands.post(.operatorCommand(operatorKey: String(operatorKey), payload: Array(payload)))
+        case .alertAck(let operatorKey, let alertID):
+            commands.post(.alertAction(operatorKey: String(operatorKey), alertID: String(alertID), action: "ack"))
+        case .alertResolve(let operatorKey, let alertID):
+            commands.post(.alertAction(operatorKey: String(operatorKey), alertID: String(alertID), action: "resolve"))
+        default:
+            break
+        }
+    }
+
+    /// `online`/`offline`, any case, surrounding whitespace ignored; anything else as it is (lowercased).
+    static func status(_ payload: UnsafeRawBufferPointer) -> String {
+        guard payload.count <= 32 else { return "" }
+        return String(decoding: payload, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+
+    private func command(_ text: Substring, _ device: DeviceRecord) -> UUID? {
+        guard let id = UUID(uuidString: String(text)) else {
+            logger.info("command ack/result for a command id that is not a UUID ignored", metadata: [
+                "device": "\(device.publishKey)", "command_id": "\(text)",
+            ])
+            return nil
+        }
+        return id
+    }
+
+    private func uuid(_ device: DeviceRecord) -> UUID? { UUID(uuidString: device.idString) }
+}
