@@ -107,7 +107,7 @@ let package = Package(
         // MARK: A simulated device fleet, for demos, load and soak tests.
         .target(
             name: "Simulator",
-            dependencies: ["MQTT", "Postgres", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["MQTT", "Postgres", "Telemetry", .product(name: "Logging", package: "swift-log")]
         ),
 
         // MARK: The daemon.

@@ -1,3 +1,5 @@
+import Telemetry
+
 /// The payload shapes real fleets send (CONTRACT §3), rotated so every decoder path is exercised.
 enum TelemetryPayloads {
     /// Form A with an RFC 3339 timestamp.
@@ -26,22 +28,6 @@ enum TelemetryPayloads {
     }
 
     static func rfc3339(_ millis: Int64) -> String {
-        let seconds = millis / 1000
-        let days = seconds / 86_400
-        let secondOfDay = seconds % 86_400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let ms = millis % 1000
-        let msText = ms < 10 ? "00\(ms)" : (ms < 100 ? "0\(ms)" : "\(ms)")
-        return "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)).\(msText)Z"
+        TelemetryTime.formatRFC3339(millis * 1000)
     }
 }

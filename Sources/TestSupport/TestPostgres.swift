@@ -100,7 +100,7 @@ public final class TestPostgres: Sendable {
                 full_page_writes = off
                 shared_buffers = 32MB
                 """)
-            max_connections = 200
+            max_connections = 500
             listen_addresses = '127.0.0.1'
             unix_socket_directories = '\(directory)'
             password_encryption = 'scram-sha-256'

@@ -54,7 +54,7 @@ final class ControlRouter: ControlMessageSink {
         }
         if retained, case .statusOffline = event {} else if retained { return }
         presence.post(PresenceInput(
-            device: PresenceDeviceID(high: device.id.high, low: device.id.low), event: event,
+            device: device.id, event: event,
             at: PresenceInstant(microseconds: receivedAtMicros)))
     }
 
