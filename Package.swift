@@ -104,6 +104,15 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "Alerts",
+            dependencies: [
+                "Postgres", "GatewayConfig", "DeviceRegistry",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+
         // MARK: A simulated device fleet, for demos, load and soak tests.
         .target(
             name: "Simulator",
@@ -115,7 +124,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "MQTT", "Postgres", "GatewayConfig", "SchemaMigrations", "Telemetry", "MessageRing",
-                "DeviceRegistry", "Ingest", "Presence", "Commands",
+                "DeviceRegistry", "Ingest", "Presence", "Commands", "Alerts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -154,6 +163,7 @@ let package = Package(
         .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "GatewayConfig", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "PresenceTests", dependencies: ["Presence", "SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(
             name: "GatewayTests",

@@ -1,0 +1,1 @@
+// Alerts: see Package.swift for this module's place in the data flow.
