@@ -146,7 +146,7 @@ let package = Package(
         // MARK: Benchmarks: a command that prints numbers (`swift run -c release mash-bench`).
         .executableTarget(
             name: "MashBench",
-            dependencies: ["Telemetry", "MessageRing", "Postgres", "MQTT", "Gateway", "Ingest", "GatewayConfig", "TestSupport"]
+            dependencies: ["Telemetry", "MessageRing", "Postgres", "MQTT", "Gateway", "Ingest", "GatewayConfig", "Simulator", "TestSupport"]
         ),
 
         // MARK: Tests. TestSupport starts a private mosquitto and PostgreSQL on loopback.

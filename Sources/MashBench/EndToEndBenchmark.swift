@@ -231,6 +231,12 @@ enum EndToEndBenchmark {
             .map { $0.split(separator: " ", omittingEmptySubsequences: true).prefix(2).joined(separator: " ") }.joined(separator: ", ") + " kB"
     }
 
+    /// VmRSS: the process's resident set now, in KiB.
+    static func residentKiB(_ pid: Int32) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true)[1]) }
+    }
+
     /// VmHWM: the process's peak resident set, in KiB.
     static func peakRSS(_ pid: Int32) -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }

@@ -68,14 +68,17 @@ struct DeviceDirectoryChangesTests {
         let follower = Task.detached {
             directory.followChanges(databaseURL: url, pollInterval: .milliseconds(50)) { stop.load(ordering: .relaxed) }
         }
-        // The listener may not be listening yet: repeat the change until the cache follows.
-        var attempt = 0
-        try await waitUntil("the cache to follow a serial change") {
-            attempt += 1
-            try db.connection.execute("UPDATE devices SET serial_number = $2 WHERE id = $1::uuid", [id, "F-\(attempt + 1)"])
-            try await Task.sleep(for: .milliseconds(50))
-            return directory.cached(id: PackedUUID(id)!)?.serialNumber == "F-\(attempt + 1)"
+        // The listener may not be listening yet: make a change, give the cache a few seconds to follow
+        // it, and make a new change only if it did not (a notification sent before LISTEN is lost).
+        var followed = false
+        for attempt in 1...5 where !followed {
+            let serial = "F-\(attempt + 1)"
+            try db.connection.execute("UPDATE devices SET serial_number = $2 WHERE id = $1::uuid", [id, serial])
+            followed = (try? await waitUntil("the cache to follow \(serial)", timeout: .seconds(5)) {
+                directory.cached(id: PackedUUID(id)!)?.serialNumber == serial
+            }) != nil
         }
+        #expect(followed, "the cache never followed a serial change")
         stop.store(true, ordering: .relaxed)
         await follower.value
     }
