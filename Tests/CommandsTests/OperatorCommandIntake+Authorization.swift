@@ -101,6 +101,20 @@ struct OperatorCommandIntakeTests {
         #expect(try counts(fixture) == (0, entry.audited ? 1 : 0))
     }
 
+    @Test func aRepeatedRequestIDCreatesNoSecondCommand() async throws {
+        let fixture = try await CommandFixture.make()
+        let core = try intake(fixture)
+        let first = try core.handle(operatorKey: "admin@example.com", payload: Array(Self.request.utf8), now: .now())
+        let again = try core.handle(operatorKey: "admin@example.com", payload: Array(Self.request.utf8), now: .now())
+        #expect(first.commandID != nil && again.commandID == first.commandID)
+        #expect(again.effects.operatorPublishes.first?.payload["status"] as? String == "pending")
+        #expect(try counts(fixture) == (1, 1))
+        // The same request_id from another operator is another request.
+        let other = try core.handle(operatorKey: "clerk_mod", payload: Array(Self.request.utf8), now: .now())
+        #expect(other.commandID != nil && other.commandID != first.commandID)
+        #expect(try counts(fixture) == (2, 2))
+    }
+
     @Test func defaultsAndAPluggedInResolver() async throws {
         let fixture = try await CommandFixture.make()
         var asked: [String] = []

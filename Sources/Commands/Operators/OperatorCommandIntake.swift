@@ -83,6 +83,13 @@ public final class OperatorCommandIntake {
             return Outcome(commandID: nil, rejection: reason, effects: [response(operatorKey, requestID, nil, deviceKey, "rejected", reason)])
         }
         guard let request, let device, let user else { preconditionFailure("accepted without request, device and user") }
+        if let requestID, let existing = try store.existingOperatorCommand(requestID: requestID, userID: user.id) {
+            logger.notice("operator request repeated; answered with the command it created", metadata: [
+                "operator": "\(operatorKey)", "request_id": "\(requestID)", "command_id": "\(existing.id)",
+            ])
+            return Outcome(commandID: existing.id, rejection: nil,
+                           effects: [response(operatorKey, requestID, existing.id, request.device, existing.status, nil)])
+        }
         let id = try store.insertOperatorCommand(request, deviceID: device.id, userID: user.id, operatorKey: operatorKey, now: now)
         logger.info("operator command accepted", metadata: [
             "operator": "\(operatorKey)", "device": "\(request.device)", "command_id": "\(id)", "type": "\(request.type)",

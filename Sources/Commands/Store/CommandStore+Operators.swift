@@ -59,6 +59,20 @@ extension CommandStore {
         return id
     }
 
+    /// The command this operator already created with `requestID`, and its status, if any.
+    ///
+    /// `request_id` is the operator's idempotency key: a request delivered twice (an operator's QoS 1
+    /// redelivery, or the ring replayed after a gateway crash) must not create a second command.
+    public func existingOperatorCommand(requestID: String, userID: UUID) throws(CommandsError) -> (id: UUID, status: String)? {
+        let rows = try execute("find operator request", """
+            SELECT c.id::text AS id, c.status FROM audit_logs a JOIN device_commands c ON c.id = a.entity_id
+            WHERE a.request_id = $1 AND a.user_id = $2::uuid AND a.action = 'command.create'
+            ORDER BY a.created_at LIMIT 1
+            """, [requestID, userID.uuidString])
+        guard rows.count == 1, let id = rows[0, "id"].flatMap(UUID.init(uuidString:)), let status = rows[0, "status"] else { return nil }
+        return (id, status)
+    }
+
     /// One `audit_logs` row; `extra` keys are merged into `new_values`.
     public func insertAudit(
         userID: UUID?, entityType: String, entityID: UUID, action: String, newValuesJSON: String,
