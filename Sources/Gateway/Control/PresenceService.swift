@@ -20,6 +20,8 @@ import ServiceLifecycle
 final class PresenceService: Service, Sendable {
     private let settings: PresenceSettings
     private let database: DatabaseSettings
+    /// Several gateways share the devices' messages (`mqtt.shared_group` set).
+    private let sharedGroup: Bool
     private let gate: Readiness
     private let inbox: Mailbox<PresenceInput>
     private let devices: DeviceDirectory
@@ -31,12 +33,13 @@ final class PresenceService: Service, Sendable {
     static let transitionFlushDelay = Duration.milliseconds(250)
 
     init(
-        settings: PresenceSettings, database: DatabaseSettings, after gate: Readiness, inbox: Mailbox<PresenceInput>,
+        settings: PresenceSettings, database: DatabaseSettings, sharedGroup: Bool, after gate: Readiness, inbox: Mailbox<PresenceInput>,
         devices: DeviceDirectory, publisher: PublisherSlot, logger: Logger,
         onTransitions: @escaping @Sendable ([PresenceTransition]) -> Void
     ) {
         self.settings = settings
         self.database = database
+        self.sharedGroup = sharedGroup
         self.gate = gate
         self.inbox = inbox
         self.devices = devices
@@ -82,6 +85,7 @@ final class PresenceService: Service, Sendable {
                 transitions += tracker.record(input.event, device: input.device, at: input.at)
             }
             if clock.now >= nextSweep {
+                transitions += adoptSharedSightings(tracker)
                 transitions += tracker.sweep(now: .now())
                 nextSweep = clock.now + sweepInterval
             }
@@ -94,9 +98,24 @@ final class PresenceService: Service, Sendable {
                 return
             }
             if clock.now >= nextFlush {
+                onTransitions(adoptSharedSightings(tracker))
                 flush(tracker, all: false)
                 nextFlush = clock.now + Self.flushInterval
             }
+        }
+    }
+
+    /// With a shared subscription, other gateways see part of every device's messages: take their
+    /// sightings from the database before a sweep or a flush (which sweeps) could call a device silent.
+    private func adoptSharedSightings(_ tracker: PresenceTracker) -> [PresenceTransition] {
+        guard sharedGroup else { return [] }
+        let defaultLimit = Duration.seconds(settings.offlineAfterSeconds)
+        let lookahead = min(.seconds(5), defaultLimit / 2) + .milliseconds(settings.sweepIntervalMilliseconds)
+        do {
+            return try tracker.adoptSharedSightings(now: .now(), lookahead: lookahead)
+        } catch {
+            logger.warning("presence could not read other gateways' sightings", metadata: ["error": "\(error)"])
+            return []
         }
     }
 

@@ -38,7 +38,8 @@ public final class MQTTIntakeService: Service, Sendable {
         }
         let client = try makeClient()
         for filter in SubscriptionTopics.all {
-            try client.subscribe(settings.subscriptionFilter(filter), qos: MQTTQoS(rawValue: Int32(settings.qos)) ?? .atLeastOnce)
+            let shared = SubscriptionTopics.everyInstance.contains(filter) ? filter : settings.subscriptionFilter(filter)
+            try client.subscribe(shared, qos: MQTTQoS(rawValue: Int32(settings.qos)) ?? .atLeastOnce)
         }
         try client.start()
         logger.info("mqtt intake started", metadata: ["broker": "\(client.url)", "client_id": "\(settings.clientID)"])

@@ -17,4 +17,9 @@ public enum SubscriptionTopics {
         "operators/+/alerts/+/resolve",
     ]
     public static var all: [String] { device + operator_ }
+
+    /// Filters every gateway subscribes to directly, even in a shared group: a device's status and
+    /// heartbeats switch its presence at once, so every instance's presence tracker must see them
+    /// (the rest of its messages reach the others through `devices.last_seen`).
+    public static let everyInstance: Set<String> = ["devices/+/heartbeat", "devices/+/status"]
 }

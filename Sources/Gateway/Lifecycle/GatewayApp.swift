@@ -39,7 +39,8 @@ public struct GatewayApp: Sendable {
             devices: ingest.devices, publisher: intake.publisher, logger: logger)
         let commandInbox = control.commands
         let presence = PresenceService(
-            settings: configuration.presence, database: configuration.database, after: database.ready, inbox: control.presence,
+            settings: configuration.presence, database: configuration.database,
+            sharedGroup: !configuration.mqtt.sharedGroup.isEmpty, after: database.ready, inbox: control.presence,
             devices: ingest.devices, publisher: intake.publisher, logger: logger
         ) { transitions in
             commandInbox.post(.presence(transitions))

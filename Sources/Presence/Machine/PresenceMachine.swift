@@ -423,6 +423,17 @@ extension PresenceMachine {
     }
 
     /// The instant after which silence makes the device offline; nil while offline.
+    /// Tracked devices whose silence deadline falls before `limit` (online devices only: offline ones have none).
+    public func devices(dueBefore limit: PresenceInstant) -> [PresenceDevice] {
+        var due: [PresenceDevice] = []
+        deadline.withUnsafeBufferPointer { deadlines in
+            for i in deadlines.indices where deadlines[i] < limit.microseconds {
+                due.append(PresenceDevice(index: Int32(i)))
+            }
+        }
+        return due
+    }
+
     public func offlineDeadline(of device: PresenceDevice) -> PresenceInstant? {
         let value = deadline[Int(device.index)]
         return value == .max ? nil : PresenceInstant(microseconds: value)

@@ -228,4 +228,19 @@ public final class PresenceStore: @unchecked Sendable {
             )
         }
     }
+
+    /// `devices.last_seen` of `ids` (those that have one), as other gateways may have advanced it.
+    public func lastSeen(ids: [PresenceDeviceID]) throws(PostgresError) -> [(PresenceDeviceID, PresenceInstant)] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try connection.execute(
+            "SELECT id::text AS id, last_seen FROM devices WHERE id = ANY($1::uuid[]) AND last_seen IS NOT NULL",
+            ["{" + ids.map(\.string).joined(separator: ",") + "}"])
+        statementsExecuted += 1
+        return (0..<rows.count).compactMap { index in
+            guard let id = rows[index, "id"].flatMap(PresenceDeviceID.init),
+                  let seen = rows[index, "last_seen"].flatMap(TimestampText.parse) else { return nil }
+            return (id, PresenceInstant(microseconds: seen))
+        }
+    }
+
 }

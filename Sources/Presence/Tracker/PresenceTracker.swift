@@ -97,6 +97,27 @@ public final class PresenceTracker: @unchecked Sendable {
         return actions.isEmpty ? [] : apply(actions)
     }
 
+    /// Adopts sightings other gateways recorded, before a sweep could call a device silent.
+    ///
+    /// With several gateways in one `mqtt.shared_group`, each receives only part of a device's
+    /// messages; the others' sightings reach this one through `devices.last_seen` (written with
+    /// GREATEST, so it never goes back). For the devices whose silence deadline falls within
+    /// `lookahead`, a newer stored `last_seen` counts as a message seen then. Checked ahead of the
+    /// deadline, because an event dated after a passed deadline would first apply the offline.
+    @discardableResult
+    public func adoptSharedSightings(now: PresenceInstant, lookahead: Duration) throws(PostgresError) -> [PresenceTransition] {
+        let due = machine.devices(dueBefore: now + lookahead)
+        guard !due.isEmpty else { return [] }
+        if !store.connection.isConnected { try store.connection.reconnect() }
+        var transitions: [PresenceTransition] = []
+        for (id, seen) in try store.lastSeen(ids: due.map { directory.id(of: $0) }) {
+            guard let device = directory.device(for: id), seen <= now,
+                  let known = machine.lastSeen(of: device), seen > known else { continue }
+            transitions += record(.message, device: id, at: seen)
+        }
+        return transitions
+    }
+
     /// Applies a changed `configuration.offline_after_s` (nil: back to the default).
     public func setOfflineAfter(device id: PresenceDeviceID, seconds: Int?) {
         guard let device = directory.device(for: id) else { return }
