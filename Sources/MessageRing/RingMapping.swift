@@ -18,7 +18,18 @@ final class RingFile {
         self.path = path
         let fd = try systemCall("open", path: path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
         do {
-            try systemCall("flock", path: path) { flock(fd, LOCK_EX | LOCK_NB) }
+            // A lock this process just released can stay held for a moment by a child that was
+            // forked but has not exec'd yet (it shares the descriptor until exec closes it): retry
+            // for up to a second before calling it another instance's.
+            var attempts = 0
+            while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                attempts += 1
+                if errno != EWOULDBLOCK || attempts >= 20 {
+                    try systemCall("flock", path: path) { flock(fd, LOCK_EX | LOCK_NB) }
+                    break
+                }
+                usleep(50_000)
+            }
         } catch {
             _ = try? systemCall("close", path: path, retryOnInterrupt: false) { close(fd) }
             throw error

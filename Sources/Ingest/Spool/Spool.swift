@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// Durable overflow for prepared batches while PostgreSQL is unreachable or failing: append-only
@@ -74,7 +75,15 @@ public final class Spool: @unchecked Sendable {
         self.logger = logger
         try SpoolSystem.makeDirectory(directory)
         let lock = try SpoolFile(path: "\(directory)/\(Self.lockName)", .openOrCreate)
-        guard try lock.tryLock() else {
+        // A lock this process just released can stay held for a moment by a child that was forked
+        // but has not exec'd yet (it shares the descriptor until exec): retry briefly before
+        // calling it another instance's.
+        var locked = try lock.tryLock()
+        for _ in 0..<20 where !locked {
+            usleep(50_000)
+            locked = try lock.tryLock()
+        }
+        guard locked else {
             throw SpoolError(.locked, message: "another process is using this spool directory (is a second instance configured with the same ingest.spool_dir?)", path: directory, operation: "lock")
         }
         self.lock = lock
