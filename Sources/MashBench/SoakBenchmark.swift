@@ -64,7 +64,15 @@ enum SoakBenchmark {
             print(String(format: "  %4d s  RSS %6.1f MiB  (%@)", elapsed, Double(rss) / 1024, EndToEndBenchmark.residentBreakdown(pid)))
         }
         let report = try await fleet.value
-        let stored = try cluster.psql("SELECT count(*) FROM sensor_readings", database: String(database.split(separator: "/").last!))
+        // Let the gateway take what the broker still holds for it, then count.
+        let name = String(database.split(separator: "/").last!)
+        var stored = ""
+        while true {
+            let now = try cluster.psql("SELECT count(*) FROM sensor_readings", database: name)
+            if now == stored { break }
+            stored = now
+            try await Task.sleep(for: .seconds(2))
+        }
         let peak = EndToEndBenchmark.peakRSS(pid) ?? 0
         print(String(format: "soak: peak RSS %.1f MiB; first sample %.1f MiB, last %.1f MiB; fleet %@; stored %@ rows",
                      Double(peak) / 1024, Double(samples.first?.1 ?? 0) / 1024, Double(samples.last?.1 ?? 0) / 1024,
