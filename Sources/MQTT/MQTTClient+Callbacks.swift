@@ -170,7 +170,10 @@ extension MQTTClient {
         // MARK: Installation
 
         /// Sets every C callback once; the closures capture nothing and find `Core` through `obj`.
-        static func installCallbacks(on handle: OpaquePointer) {
+        /// `logging`: whether libmosquitto's log lines are wanted (TLS, whose errors arrive only
+        /// there, or a debug logger). Without it no log callback is set, and libmosquitto formats
+        /// nothing per packet (it would otherwise vsnprintf a line for every message and PUBACK).
+        static func installCallbacks(on handle: OpaquePointer, logging: Bool) {
             mosquitto_connect_v5_callback_set(handle) { mosq, obj, rc, flags, _ in
                 guard let mosq, let obj else { return }
                 Unmanaged<Core>.fromOpaque(obj).takeUnretainedValue().connectCallback(mosq, rc: rc, flags: flags)
@@ -191,9 +194,10 @@ extension MQTTClient {
                 guard let obj, let message else { return }
                 Unmanaged<Core>.fromOpaque(obj)._withUnsafeGuaranteedRef { $0.messageCallback(message) }
             }
-            // Always installed: errors inside the loop thread (TLS) are reported only through it.
-            // libmosquitto then formats a line per packet (a malloc and a vsnprintf); lines
-            // below warning are dropped before any Swift string is made unless debug is on.
+            // Errors inside the loop thread (TLS) are reported only through the log callback; with
+            // it, libmosquitto formats a line per packet, and lines below warning are dropped
+            // before any Swift string is made unless debug is on.
+            guard logging else { return }
             mosquitto_log_callback_set(handle) { _, obj, level, text in
                 guard let obj else { return }
                 Unmanaged<Core>.fromOpaque(obj)._withUnsafeGuaranteedRef { $0.logCallback(level: level, text: text) }

@@ -81,7 +81,7 @@ public final class MQTTClient: @unchecked Sendable {
             mosquitto_destroy(handle)
             throw error
         }
-        Core.installCallbacks(on: handle)
+        Core.installCallbacks(on: handle, logging: url.useTLS || logger.logLevel <= .debug)
     }
 
     deinit {
