@@ -87,7 +87,7 @@ extension ControlIntegrationTests {
                 try await waitUntil("the alert action's answer") { operatorProbe.received(on: topic).count > cases.count }
                 let alert = jsonObject(operatorProbe.received(on: topic)[cases.count].payloadString)
                 #expect(alert["status"] as? String == "rejected")
-                #expect(alert["error"] as? String == "alert actions are not supported yet")
+                #expect(alert["error"] as? String == "unknown alert")
                 #expect(try f.count("SELECT count(*) FROM device_commands") == 0)
                 // Refusals for an existing device are audited (probing shows up); the others cannot be tied to a device.
                 #expect(try f.count("SELECT count(*) FROM audit_logs WHERE action = 'command.rejected'") == 3)

@@ -257,13 +257,6 @@ private final class CommandLoop {
                 let outcome = try intake!.handle(operatorKey: operatorKey, payload: payload, now: .now())
                 try perform(outcome.effects)
                 index += 1
-            case .alertAction(let operatorKey, let alertID, let action):
-                logger.notice("operator alert action rejected: not supported yet", metadata: [
-                    "operator": "\(operatorKey)", "alert_id": "\(alertID)", "action": "\(action)",
-                ])
-                publish(CommandPayloads.operatorTopic(operatorKey: operatorKey), CommandPayloads.operatorResponse(
-                    requestID: nil, commandID: nil, device: nil, status: "rejected", error: "alert actions are not supported yet"))
-                index += 1
             case .pendingNotified:
                 claimWanted = true
                 index += 1

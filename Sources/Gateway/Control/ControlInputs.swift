@@ -1,3 +1,4 @@
+import Alerts
 import Commands
 import Presence
 
@@ -14,10 +15,21 @@ enum CommandInput: Sendable {
     case device(CommandEvent)
     /// `operators/{operator}/commands`, with its payload copied off the ring.
     case operatorCommand(operatorKey: String, payload: [UInt8])
-    /// `operators/{operator}/alerts/{alert_id}/ack|resolve` (answered `rejected`: not supported yet).
-    case alertAction(operatorKey: String, alertID: String, action: String)
     /// Devices that came online or went offline (from the presence service).
     case presence([PresenceTransition])
     /// `mash_commands` was notified: a command became pending somewhere.
     case pendingNotified
+}
+
+/// What an operator asks of an alert (`operators/{operator}/alerts/{alert_id}/ack|resolve`).
+enum AlertAction: String, Sendable {
+    case acknowledge = "ack"
+    case resolve
+}
+
+/// Work for the alert service, in the order the ingest thread produced it.
+enum AlertInput: Sendable {
+    /// Stored readings of watched sensors (one message's worth).
+    case readings([AlertReading])
+    case action(operatorKey: String, alertID: String, AlertAction)
 }

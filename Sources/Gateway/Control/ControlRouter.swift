@@ -1,12 +1,14 @@
+import Alerts
 import Commands
 import DeviceRegistry
 import Foundation
+import GatewayConfig
 import Logging
 import Presence
 import Telemetry
 
-/// The ingest consumer's `ControlMessageSink`: turns control messages into presence and command
-/// inputs and posts them to the two services' mailboxes.
+/// The ingest consumer's `ControlMessageSink`: turns control messages into presence, command and
+/// alert inputs and posts them to the services' mailboxes.
 ///
 /// Runs on the ingest thread for every device message, telemetry included, so it does no I/O and
 /// takes one short lock per message; anything that needs the database happens on the services'
@@ -16,10 +18,22 @@ import Telemetry
 final class ControlRouter: ControlMessageSink {
     let presence = Mailbox<PresenceInput>()
     let commands = Mailbox<CommandInput>()
+    let alerts = Mailbox<AlertInput>()
+    /// Which sensors some alert rule watches, per device (the ingest hot path asks once per message).
+    let alertWatch: AlertWatch
     private let logger: Logger
 
-    init(logger: Logger) {
+    init(alertRules: [AlertRule] = [], logger: Logger) {
+        self.alertWatch = AlertWatch(configured: alertRules)
         self.logger = logger
+    }
+
+    func watchedSensors(_ device: DeviceRecord) -> Set<String>? {
+        alertWatch.sensors(for: device)
+    }
+
+    func alertReadings(_ readings: [AlertReading]) {
+        alerts.post(.readings(readings))
     }
 
     func deviceMessage(
@@ -63,9 +77,9 @@ final class ControlRouter: ControlMessageSink {
         case .operatorCommands(let operatorKey):
             commands.post(.operatorCommand(operatorKey: String(operatorKey), payload: Array(payload)))
         case .alertAck(let operatorKey, let alertID):
-            commands.post(.alertAction(operatorKey: String(operatorKey), alertID: String(alertID), action: "ack"))
+            alerts.post(.action(operatorKey: String(operatorKey), alertID: String(alertID), .acknowledge))
         case .alertResolve(let operatorKey, let alertID):
-            commands.post(.alertAction(operatorKey: String(operatorKey), alertID: String(alertID), action: "resolve"))
+            alerts.post(.action(operatorKey: String(operatorKey), alertID: String(alertID), .resolve))
         default:
             break
         }

@@ -10,8 +10,9 @@ import ServiceLifecycle
 /// Services are registered in start-up order; the group shuts them down in reverse on
 /// SIGTERM/SIGINT: first the MQTT intake (publishes `offline`, disconnects: nothing more is
 /// accepted), then the ingest path (drains the ring into PostgreSQL or the spool, handing the
-/// last control messages to presence and commands), then presence (writes every device), then
-/// commands (applies the last acks), then the database gate.
+/// last control messages to presence, commands and alerts), then presence (writes every device),
+/// then alerts (evaluates the last readings, writes current values), then commands (applies the
+/// last acks), then the database gate.
 public struct GatewayApp: Sendable {
     public let configuration: GatewayConfiguration
     public let logger: Logger
@@ -28,7 +29,7 @@ public struct GatewayApp: Sendable {
     public func run() async throws {
         let notifier = SystemdNotifier()
         let database = DatabaseService(settings: configuration.database, migrations: try Migration.embedded, logger: logger)
-        let control = ControlRouter(logger: logger)
+        let control = ControlRouter(alertRules: configuration.alerts.rules, logger: logger)
         let ingest = IngestService(configuration: configuration, after: database.ready, control: control, logger: logger)
         let ringIntake = ingest.intake
         let intake = MQTTIntakeService(settings: configuration.mqtt, after: ingest.ready, logger: logger) { message in
@@ -45,8 +46,11 @@ public struct GatewayApp: Sendable {
         ) { transitions in
             commandInbox.post(.presence(transitions))
         }
+        let alerts = AlertService(
+            settings: configuration.alerts, database: configuration.database, after: database.ready, inbox: control.alerts,
+            publisher: intake.publisher, logger: logger)
         let systemd = SystemdService(notifier: notifier, readyAfter: ingest.ready, logger: logger)
-        var services: [any Service] = [database, commands, presence, ingest, intake, systemd]
+        var services: [any Service] = [database, commands, alerts, presence, ingest, intake, systemd]
         if let address = try configuration.http.listenAddress() {
             services.append(try StatusService(address: address, registry: metrics, logger: logger) {
                 var problems = [String]()

@@ -1,3 +1,4 @@
+import Alerts
 import DeviceRegistry
 import Foundation
 import GatewayConfig
@@ -33,6 +34,8 @@ final class IngestConsumer: @unchecked Sendable {
     // Consumer-thread state.
     private var batch: ReadingBatch
     private var decoded = DecodedMessage()
+    /// Readings of one message that some alert rule watches (reused buffer).
+    private var alertReadings: [AlertReading] = []
     private var sequence: UInt64 = 0
     private var batchOpened: ContinuousClock.Instant?
     private var consumedEnd: RingPosition?
@@ -235,6 +238,8 @@ final class IngestConsumer: @unchecked Sendable {
             decoder.decode(payload, receivedAtMicros: record.receivedAt, retentionCutoffMicros: retentionCutoff, into: &decoded)
         }
         let deviceID = device.id.halves
+        // Nil (no rule watches anything on this device) keeps the loop free of alert work.
+        let watched = control?.watchedSensors(device)
         for reading in decoded.readings {
             let sensorType = decoded.withBytes(reading.sensor, payload: payload) { sensors.lookup($0) }
             guard let sensorType else {
@@ -252,6 +257,17 @@ final class IngestConsumer: @unchecked Sendable {
                 batch.append(deviceID: deviceID, sensorTypeID: sensorType.id.halves, scaledValue: reading.scaledValue,
                              quality: quality, timestampMicros: reading.timestampMicros, metadata: nil)
             }
+            if let watched {
+                let name = sensorType.name.lowercased()
+                if watched.contains(name) {
+                    alertReadings.append(AlertReading(
+                        device: device, sensor: name, value: Double(reading.scaledValue) / 10_000, at: record.receivedAt))
+                }
+            }
+        }
+        if !alertReadings.isEmpty {
+            control?.alertReadings(alertReadings)
+            alertReadings.removeAll(keepingCapacity: true)
         }
         readingsAccepted.increment(by: decoded.readings.count)
         for rejected in decoded.rejects {
@@ -271,4 +287,8 @@ protocol ControlMessageSink: Sendable {
     /// `retained`: the broker replayed a retained message (at subscribe), the device did not send it now.
     func deviceMessage(_ device: DeviceRecord, topic: DeviceTopic, payload: UnsafeRawBufferPointer, receivedAtMicros: Int64, retained: Bool)
     func operatorMessage(topic: DeviceTopic, payload: UnsafeRawBufferPointer, receivedAtMicros: Int64)
+    /// Lowercased names of the sensors some alert rule watches on `device`; nil when none (checked once per message).
+    func watchedSensors(_ device: DeviceRecord) -> Set<String>?
+    /// Readings of watched sensors, already appended to a batch (one message's worth, in order).
+    func alertReadings(_ readings: [AlertReading])
 }
