@@ -59,10 +59,10 @@ public struct GatewayApp: Sendable {
                 return problems
             })
         }
+        // A service that returns before a shutdown was asked for is a failure (the group throws and
+        // the process exits 1, so systemd restarts it), never a quiet exit 0.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services.map {
-                ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .gracefullyShutdownGroup)
-            },
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
