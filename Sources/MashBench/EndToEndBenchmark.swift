@@ -95,9 +95,7 @@ enum EndToEndBenchmark {
                 qos: .atLeastOnce)
         }
         let published = clock.now - began
-        try await waitUntil("\(readings) rows", timeout: .seconds(1800), every: .milliseconds(100)) {
-            Int(try setup.execute("SELECT count(*) FROM sensor_readings")[0, "count"] ?? "0") ?? 0 >= readings
-        }
+        try await waitForRows(readings, setup: setup, broker: broker)
         let elapsed = clock.now - began
         let cpu1 = CopyBenchmark.cpuTicks(gatewayPID) ?? 0
         let backendCPU1 = backends.compactMap(CopyBenchmark.cpuTicks).reduce(0, +)
@@ -125,9 +123,7 @@ enum EndToEndBenchmark {
             try await Task.sleep(until: steadyBegan + .milliseconds(10) * Int(sent / perTick), clock: clock)
         }
         let steadyReadings = index * 4
-        try await waitUntil("latency rows", timeout: .seconds(120), every: .milliseconds(100)) {
-            Int(try setup.execute("SELECT count(*) FROM sensor_readings")[0, "count"] ?? "0") ?? 0 >= readings + steadyReadings
-        }
+        try await waitForRows(readings + steadyReadings, setup: setup, broker: broker)
         let percentiles = try setup.execute("""
             SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::int, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::int, max(ms)::int
             FROM (SELECT extract(epoch FROM created_at - timestamp) * 1000 AS ms FROM sensor_readings
@@ -158,6 +154,23 @@ enum EndToEndBenchmark {
             """)
         await broker.stop()
         await cluster.stop()
+    }
+
+    /// Waits for `target` rows; fails (instead of hanging) when the count stops moving for 30 s.
+    static func waitForRows(_ target: Int, setup: PostgresConnection, broker: TestBroker) async throws {
+        var last = -1
+        var lastChange = ContinuousClock.now
+        while true {
+            let count = Int(try setup.execute("SELECT count(*) FROM sensor_readings")[0, "count"] ?? "0") ?? 0
+            if count >= target { return }
+            if count != last {
+                last = count
+                lastChange = .now
+            } else if ContinuousClock.now - lastChange > .seconds(30) {
+                throw TestSupportError("stalled at \(count) of \(target) rows; broker log:\n\(broker.log().suffix(1500))")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     /// Rows/s and backend µs/row for binary COPY of the benchmark's rows into a fresh copy of the schema.

@@ -3,7 +3,7 @@ import Synchronization
 
 /// A private mosquitto on a free loopback port, configured not to lose data.
 ///
-/// Unlike the broker's defaults, nothing is dropped (`max_queued_messages 100000`, 1000 in
+/// Unlike the broker's defaults, nothing is dropped (`max_queued_messages 0`: no limit, 1000 in
 /// flight) and sessions and queued messages survive a restart (`persistence true` in the
 /// broker's own folder, saved every second and on SIGTERM). Running as root, mosquitto would
 /// drop to the `mosquitto` account, which cannot write the test folder; `user root` keeps it
@@ -30,7 +30,7 @@ public final class TestBroker: Sendable {
             persistence_location \(directory)/
             persistence_file mosquitto.db
             autosave_interval 1
-            max_queued_messages 100000
+            max_queued_messages 0
             max_inflight_messages 1000
             pid_file \(directory)/mosquitto.pid
             log_dest stderr
