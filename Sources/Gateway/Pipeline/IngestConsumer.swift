@@ -174,15 +174,19 @@ final class IngestConsumer: @unchecked Sendable {
             control?.deviceMessage(device, topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt,
                                    retained: record.flags & RingIntake.retainedFlag != 0)
         case .heartbeat(let key), .status(let key), .commandAck(let key, _), .commandResult(let key, _):
-            switch devices.lookup(key) {
-            case .found(let device):
-                control?.deviceMessage(device, topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt,
-                                   retained: record.flags & RingIntake.retainedFlag != 0)
-            case .unknown:
-                logger.debug("message from an unknown device ignored", metadata: ["topic": "\(topic)"])
-            case .unavailable:
-                if !waitForDatabase() { return false }
-                return handle(record)
+            // Waits (in a loop, not by recursion: an outage can last hours) while the database cannot answer.
+            while true {
+                switch devices.lookup(key) {
+                case .found(let device):
+                    control?.deviceMessage(device, topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt,
+                                       retained: record.flags & RingIntake.retainedFlag != 0)
+                case .unknown:
+                    logger.debug("message from an unknown device ignored", metadata: ["topic": "\(topic)"])
+                case .unavailable:
+                    if !waitForDatabase() { return false }
+                    continue
+                }
+                break
             }
         case .operatorCommands, .alertAck, .alertResolve:
             control?.operatorMessage(topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt)
