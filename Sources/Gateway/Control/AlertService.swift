@@ -41,23 +41,8 @@ final class AlertService: Service, Sendable {
     }
 
     func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await self.gate.wait() }
-        } catch is CancellationError {
-            inbox.close()
-            return
-        }
-        let inbox = self.inbox
-        try await withTaskCancellationHandler {
-            try await withGracefulShutdownHandler {
-                try await onDedicatedThread("mash-alerts") { [settings, database, publisher, logger] in
-                    AlertLoop(settings: settings, database: database, inbox: inbox, publisher: publisher, logger: logger).run()
-                }
-            } onGracefulShutdown: {
-                inbox.close()
-            }
-        } onCancel: {
-            inbox.close()
+        try await inbox.serve(after: gate, thread: "mash-alerts") { [settings, database, inbox, publisher, logger] in
+            AlertLoop(settings: settings, database: database, inbox: inbox, publisher: publisher, logger: logger).run()
         }
     }
 }

@@ -50,26 +50,11 @@ final class CommandService: Service, Sendable {
     }
 
     func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await self.gate.wait() }
-        } catch is CancellationError {
-            inbox.close()
-            return
-        }
-        let inbox = self.inbox
         let listener = CommandListener(database: database, inbox: inbox, logger: logger)
-        listener.start()
-        try await withTaskCancellationHandler {
-            try await withGracefulShutdownHandler {
-                try await onDedicatedThread("mash-commands") { [settings, database, devices, publisher, logger] in
-                    CommandLoop(settings: settings, database: database, inbox: inbox, devices: devices, publisher: publisher, logger: logger).run()
-                    listener.stop()
-                }
-            } onGracefulShutdown: {
-                inbox.close()
-            }
-        } onCancel: {
-            inbox.close()
+        try await inbox.serve(after: gate, thread: "mash-commands") { [settings, database, inbox, devices, publisher, logger] in
+            listener.start()
+            CommandLoop(settings: settings, database: database, inbox: inbox, devices: devices, publisher: publisher, logger: logger).run()
+            listener.stop()
         }
     }
 }

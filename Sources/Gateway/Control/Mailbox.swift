@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 
 /// An unbounded hand-over point between threads: producers `post` without waiting, one consumer
 /// takes everything that has arrived at once.
@@ -56,5 +57,28 @@ final class Mailbox<Element: Sendable>: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return closed
+    }
+}
+
+extension Mailbox {
+    /// Runs a control service: waits for `gate`, then runs `loop` on a thread of its own until
+    /// graceful shutdown (or cancellation) closes this mailbox; the loop drains what is left and
+    /// returns. A shutdown before the gate opens closes the mailbox and returns at once.
+    func serve(after gate: Readiness, thread name: String, loop: @escaping @Sendable () -> Void) async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await gate.wait() }
+        } catch is CancellationError {
+            close()
+            return
+        }
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await onDedicatedThread(name) { loop() }
+            } onGracefulShutdown: {
+                self.close()
+            }
+        } onCancel: {
+            self.close()
+        }
     }
 }

@@ -49,22 +49,7 @@ final class PresenceService: Service, Sendable {
     }
 
     func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await self.gate.wait() }
-        } catch is CancellationError {
-            inbox.close()
-            return
-        }
-        let inbox = self.inbox
-        try await withTaskCancellationHandler {
-            try await withGracefulShutdownHandler {
-                try await onDedicatedThread("mash-presence") { self.loop() }
-            } onGracefulShutdown: {
-                inbox.close()
-            }
-        } onCancel: {
-            inbox.close()
-        }
+        try await inbox.serve(after: gate, thread: "mash-presence") { self.loop() }
     }
 
     // MARK: The presence thread
