@@ -41,6 +41,8 @@ public final class MQTTIntakeService: Service, Sendable {
             let shared = SubscriptionTopics.everyInstance.contains(filter) ? filter : settings.subscriptionFilter(filter)
             try client.subscribe(shared, qos: MQTTQoS(rawValue: Int32(settings.qos)) ?? .atLeastOnce)
         }
+        // Best effort: a broker whose ACL hides $SYS refuses it, and ingestion is unaffected.
+        try client.subscribe(BrokerDropWatch.topic, qos: .atMostOnce)
         try client.start()
         logger.info("mqtt intake started", metadata: ["broker": "\(client.url)", "client_id": "\(settings.clientID)"])
         try? await gracefulShutdown()

@@ -32,7 +32,9 @@ public struct GatewayApp: Sendable {
         let control = ControlRouter(alertRules: configuration.alerts.rules, logger: logger)
         let ingest = IngestService(configuration: configuration, after: database.ready, control: control, logger: logger)
         let ringIntake = ingest.intake
+        let drops = BrokerDropWatch(logger: logger)
         let intake = MQTTIntakeService(settings: configuration.mqtt, after: ingest.ready, logger: logger) { message in
+            if message.topic.first == UInt8(ascii: "$"), drops.handle(message) { return }
             ringIntake.accept(message)
         }
         let commands = CommandService(

@@ -1,0 +1,22 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("Broker drops")
+struct BrokerDropTests {
+    @Test("messages the broker drops (queue limit) are reported in the gateway's log")
+    func brokerDropsAreReported() async throws {
+        let broker = try await TestBroker.start(extraConfig: "max_queued_messages 5\nsys_interval 1")
+        let database = try await TestPostgres.shared().migratedDatabase()
+        let gateway = try GatewayProcess.start(config: testGatewayConfig(mqttURL: broker.url, databaseURL: database))
+        try await gateway.waitForLog("mqtt intake started")
+        // A persistent subscriber that goes away: the broker queues 5 messages for it and drops the rest.
+        let absent = try await MQTTProbe.connect(broker.url, id: "absent-\(UInt16.random(in: 0...UInt16.max))", subscribe: ["x/#"], persistent: true)
+        absent.close()
+        let publisher = try await MQTTProbe.connect(broker.url)
+        defer { publisher.close() }
+        for i in 0..<50 { try publisher.publish("x/y", "\(i)") }
+        try await gateway.waitForLog("the broker dropped messages")
+        #expect(await gateway.terminate() == 0)
+    }
+}
