@@ -47,6 +47,7 @@ final class IngestConsumer: @unchecked Sendable {
         ($0, Counter(label: "mash_ingest_rejects_total", dimensions: [("reason", $0.rawValue)]))
     })
     private let readingsAccepted = Counter(label: "mash_readings_accepted_total")
+    private let unknownDeviceControl = Counter(label: "mash_control_messages_unknown_device_total")
     private let ringDepth = Gauge(label: "mash_ring_depth_messages")
     private let ringBytes = Gauge(label: "mash_ring_used_bytes")
 
@@ -181,6 +182,8 @@ final class IngestConsumer: @unchecked Sendable {
                     control?.deviceMessage(device, topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt,
                                        retained: record.flags & RingIntake.retainedFlag != 0)
                 case .unknown:
+                    // Presence and commands concern known devices only; counted so it is not silent.
+                    unknownDeviceControl.increment()
                     logger.debug("message from an unknown device ignored", metadata: ["topic": "\(topic)"])
                 case .unavailable:
                     if !waitForDatabase() { return false }
