@@ -30,7 +30,8 @@ public struct GatewayApp: Sendable {
         let notifier = SystemdNotifier()
         let database = DatabaseService(settings: configuration.database, migrations: try Migration.embedded, logger: logger)
         let control = ControlRouter(alertRules: configuration.alerts.rules, logger: logger)
-        let ingest = IngestService(configuration: configuration, after: database.ready, control: control, logger: logger)
+        let liveness = Liveness()
+        let ingest = IngestService(configuration: configuration, after: database.ready, control: control, liveness: liveness, logger: logger)
         let ringIntake = ingest.intake
         let drops = BrokerDropWatch(logger: logger)
         let intake = MQTTIntakeService(settings: configuration.mqtt, after: ingest.ready, logger: logger) { message in
@@ -51,13 +52,16 @@ public struct GatewayApp: Sendable {
         let alerts = AlertService(
             settings: configuration.alerts, database: configuration.database, after: database.ready, inbox: control.alerts,
             publisher: intake.publisher, logger: logger)
-        let systemd = SystemdService(notifier: notifier, readyAfter: ingest.ready, logger: logger)
+        let systemd = SystemdService(notifier: notifier, readyAfter: ingest.ready, liveness: liveness, logger: logger)
         var services: [any Service] = [database, commands, alerts, presence, ingest, intake, systemd]
         if let address = try configuration.http.listenAddress() {
             services.append(try StatusService(address: address, registry: metrics, logger: logger) {
                 var problems = [String]()
                 if !database.ready.isReady { problems.append("database: not ready (waiting for PostgreSQL or the schema check)") }
                 if intake.publisher.client?.isConnected != true { problems.append("mqtt: not connected to the broker") }
+                if ingest.ready.isReady, liveness.silence > .seconds(10) {
+                    problems.append("ingest: the consumer has made no progress for \(liveness.silence.components.seconds) s")
+                }
                 return problems
             })
         }

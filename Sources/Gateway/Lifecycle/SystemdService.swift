@@ -8,11 +8,13 @@ import ServiceLifecycle
 final class SystemdService: Service, Sendable {
     private let notifier: SystemdNotifier
     private let gate: Readiness
+    private let liveness: Liveness
     private let logger: Logger
 
-    init(notifier: SystemdNotifier, readyAfter gate: Readiness, logger: Logger) {
+    init(notifier: SystemdNotifier, readyAfter gate: Readiness, liveness: Liveness, logger: Logger) {
         self.notifier = notifier
         self.gate = gate
+        self.liveness = liveness
         self.logger = logger
     }
 
@@ -26,11 +28,20 @@ final class SystemdService: Service, Sendable {
         notifier.ready(status: "running")
         if let interval = notifier.watchdogInterval {
             logger.debug("systemd watchdog enabled", metadata: ["interval": "\(interval)"])
-            // Until the ingest loops report liveness, the watchdog proves the process and its
-            // scheduler are alive.
+            // Pinged only while the ingest loop makes progress: a wedged loop stops the pings and
+            // systemd restarts the gateway (the ring keeps every accepted message).
             try? await cancelWhenGracefulShutdown {
+                var warned = false
                 while true {
-                    self.notifier.watchdog()
+                    if self.liveness.silence < interval * 2 {
+                        self.notifier.watchdog()
+                        warned = false
+                    } else if !warned {
+                        warned = true
+                        self.logger.critical("ingest loop stalled; not pinging the systemd watchdog", metadata: [
+                            "silent_for": "\(self.liveness.silence)",
+                        ])
+                    }
                     try await Task.sleep(for: interval)
                 }
             }

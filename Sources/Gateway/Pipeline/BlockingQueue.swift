@@ -27,6 +27,20 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
         return true
     }
 
+    /// Waits at most `timeout` for room; false when it passed (or the queue is closed).
+    func put(_ element: Element, timeout: Duration) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        while items.count - head >= capacity && !closed {
+            if !condition.wait(until: deadline) && items.count - head >= capacity { return false }
+        }
+        guard !closed else { return false }
+        items.append(element)
+        condition.broadcast()
+        return true
+    }
+
     /// The next element; nil when closed and empty, or when `timeout` passes.
     func take(timeout: Duration? = nil) -> Element? {
         condition.lock()

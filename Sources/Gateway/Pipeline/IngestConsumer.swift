@@ -25,6 +25,7 @@ final class IngestConsumer: @unchecked Sendable {
     private let settings: IngestSettings
     private let partitions: PartitionSettings
     private let control: ControlMessageSink?
+    private let liveness: Liveness
     private let logger: Logger
     private let decoder: TelemetryDecoder
 
@@ -53,7 +54,7 @@ final class IngestConsumer: @unchecked Sendable {
 
     init(
         ring: MessageRing, pool: WriterPool, devices: DeviceDirectory, sensors: SensorDirectory,
-        settings: IngestSettings, partitions: PartitionSettings, control: ControlMessageSink?, logger: Logger
+        settings: IngestSettings, partitions: PartitionSettings, control: ControlMessageSink?, liveness: Liveness, logger: Logger
     ) {
         self.ring = ring
         self.pool = pool
@@ -62,6 +63,7 @@ final class IngestConsumer: @unchecked Sendable {
         self.settings = settings
         self.partitions = partitions
         self.control = control
+        self.liveness = liveness
         self.logger = logger
         self.decoder = TelemetryDecoder(maxDepth: settings.maxJSONDepth)
         self.batch = pool.recycled.take() ?? ReadingBatch(capacity: settings.batchSize)
@@ -89,6 +91,7 @@ final class IngestConsumer: @unchecked Sendable {
         let flushInterval = Duration.milliseconds(settings.flushIntervalMilliseconds)
         var lastGauge = ContinuousClock.now
         while true {
+            liveness.beat()
             releaseDurable()
             let stopping = stopRequested.load(ordering: .acquiring)
             let wait: Duration = batchOpened.map { max(.zero, flushInterval - (ContinuousClock.now - $0)) } ?? .milliseconds(50)
@@ -141,7 +144,7 @@ final class IngestConsumer: @unchecked Sendable {
     private func submit() {
         // Sealed in place: sealing a second reference would copy the whole COPY buffer.
         batch.seal()
-        pool.submit(WriteJob(sequence: sequence, batch: batch, ringEnd: consumedEnd))
+        pool.submit(WriteJob(sequence: sequence, batch: batch, ringEnd: consumedEnd)) { liveness.beat() }
         sequence += 1
         submittedEnd = consumedEnd
         batch = pool.recycled.take() ?? ReadingBatch(capacity: settings.batchSize)
@@ -232,6 +235,7 @@ final class IngestConsumer: @unchecked Sendable {
     /// meanwhile); false when the gateway is stopping instead.
     private func waitForDatabase() -> Bool {
         if stopRequested.load(ordering: .acquiring) { return false }
+        liveness.beat()
         releaseDurable()
         usleep(200_000)
         return !stopRequested.load(ordering: .acquiring)

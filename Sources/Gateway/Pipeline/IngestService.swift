@@ -23,7 +23,10 @@ final class IngestService: Service, Sendable {
     private let control: (any ControlMessageSink)?
     private let logger: Logger
 
-    init(configuration: GatewayConfiguration, after gate: Readiness, control: (any ControlMessageSink)?, logger: Logger) {
+    let liveness: Liveness
+
+    init(configuration: GatewayConfiguration, after gate: Readiness, control: (any ControlMessageSink)?, liveness: Liveness, logger: Logger) {
+        self.liveness = liveness
         self.configuration = configuration
         self.gate = gate
         self.control = control
@@ -58,7 +61,7 @@ final class IngestService: Service, Sendable {
         pool.start()
         let consumer = IngestConsumer(
             ring: ring, pool: pool, devices: devices, sensors: sensors, settings: settings,
-            partitions: configuration.partitions, control: control, logger: logger)
+            partitions: configuration.partitions, control: control, liveness: liveness, logger: logger)
         consumer.start()
 
         let stopFollowing = Atomic<Bool>(false)

@@ -82,10 +82,12 @@ final class WriterPool: @unchecked Sendable {
         threads.append(thread)
     }
 
-    /// Hands a batch to a writer; waits while every writer is busy.
-    func submit(_ job: WriteJob) {
+    /// Hands a batch to a writer; waits while every writer is busy, calling `waiting` every second.
+    func submit(_ job: WriteJob, waiting: () -> Void = {}) {
         tracker.submitted()
-        queue.put(job)
+        while !queue.put(job, timeout: .seconds(1)) {
+            waiting()
+        }
     }
 
     /// Waits until every submitted batch is durable, then stops the threads.
