@@ -5,24 +5,9 @@ extension MQTTClient {
         case v5
     }
 
-    /// The message the broker publishes for us if the connection drops without DISCONNECT.
-    public struct Will: Sendable, Equatable {
-        public var topic: String
-        public var payload: [UInt8]
-        public var qos: MQTTQoS
-        public var retain: Bool
-
-        public init(topic: String, payload: [UInt8], qos: MQTTQoS = .atLeastOnce, retain: Bool = false) {
-            self.topic = topic
-            self.payload = payload
-            self.qos = qos
-            self.retain = retain
-        }
-
-        public init(topic: String, payload: String, qos: MQTTQoS = .atLeastOnce, retain: Bool = false) {
-            self.init(topic: topic, payload: Array(payload.utf8), qos: qos, retain: retain)
-        }
-    }
+    /// The message the broker publishes for us if the connection drops without DISCONNECT: an
+    /// ordinary outgoing message, held by the broker instead of sent now.
+    public typealias Will = MQTTOutgoingMessage
 
     /// TLS settings, used only with an `mqtts://` URL.
     ///
