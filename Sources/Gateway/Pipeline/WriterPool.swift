@@ -34,7 +34,6 @@ final class WriterPool: @unchecked Sendable {
     private let databaseURL: String
     private let partitions: PartitionSettings
     private let logger: Logger
-    private var threads: [Thread] = []
     private let finished = DispatchGroup()
 
     private let stored = Counter(label: "mash_readings_stored_total")
@@ -62,7 +61,7 @@ final class WriterPool: @unchecked Sendable {
     private let connectionCount: Int
 
     /// Connects every writer (the database gate has opened, so this normally succeeds at once;
-    /// a writer that cannot connect starts in spool mode and reconnects later) and starts the threads.
+    /// a writer that cannot connect tries again at its first batch) and starts the threads.
     func start() {
         for index in 0..<connectionCount {
             let writer = try? BatchWriter.connect(url: databaseURL, partitions: partitions, applicationName: "mash-gateway writer \(index + 1)", logger: logger)
@@ -79,7 +78,6 @@ final class WriterPool: @unchecked Sendable {
         }
         thread.name = name
         thread.start()
-        threads.append(thread)
     }
 
     /// Hands a batch to a writer; waits while every writer is busy, calling `waiting` every second.
