@@ -40,19 +40,22 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // URL syntax and password redaction, shared by both clients and the configuration checks.
+        .target(name: "ConnectionURL"),
         .target(
             name: "MQTT",
-            dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CMosquitto", "ConnectionURL", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Postgres",
-            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLibPQ", "ConnectionURL", .product(name: "Logging", package: "swift-log")]
         ),
 
         // MARK: Configuration and schema.
         .target(
             name: "GatewayConfig",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            // Postgres for libpq's URL parser: check-config accepts exactly the URLs a connection accepts.
+            dependencies: ["ConnectionURL", "Postgres", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
         .plugin(
@@ -154,9 +157,13 @@ let package = Package(
             name: "TestSupport",
             dependencies: ["Postgres", "SchemaMigrations", "MQTT", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig"]),
+        .testTarget(name: "ConnectionURLTests", dependencies: ["ConnectionURL"]),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "ConnectionURL", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "ConnectionURL", "TestSupport"]),
+        .testTarget(
+            name: "GatewayConfigTests",
+            dependencies: ["GatewayConfig", "ConnectionURL", .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(name: "SchemaMigrationsTests", dependencies: ["SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "MessageRingTests", dependencies: ["MessageRing"]),
