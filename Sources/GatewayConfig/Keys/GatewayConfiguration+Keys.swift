@@ -56,14 +56,14 @@ extension GatewayConfiguration {
                  }),
         .optionalPath("mqtt.tls.ca_file", \.mqtt.tls.caFile,
                       "PEM CA certificate that signed the broker's certificate; null uses the system trust store.",
-                      rule: onlyWithTLS(\.mqtt.tls.caFile)),
+                      rule: onlyWithTLS { $0.mqtt.tls.caFile != nil }),
         .optionalPath("mqtt.tls.cert_file", \.mqtt.tls.certFile, """
             PEM client certificate, for brokers that authenticate clients by certificate; give key_file too.
             """, rule: firstProblem(
-                bothOrNeither(\.mqtt.tls.certFile, given: "key_file", \.mqtt.tls.keyFile), onlyWithTLS(\.mqtt.tls.certFile))),
+                bothOrNeither(\.mqtt.tls.certFile, given: "key_file", \.mqtt.tls.keyFile), onlyWithTLS { $0.mqtt.tls.certFile != nil })),
         .optionalPath("mqtt.tls.key_file", \.mqtt.tls.keyFile, "PEM private key of cert_file.",
                       rule: firstProblem(
-                          bothOrNeither(\.mqtt.tls.keyFile, given: "cert_file", \.mqtt.tls.certFile), onlyWithTLS(\.mqtt.tls.keyFile))),
+                          bothOrNeither(\.mqtt.tls.keyFile, given: "cert_file", \.mqtt.tls.certFile), onlyWithTLS { $0.mqtt.tls.keyFile != nil })),
         .boolean("mqtt.tls.insecure", \.mqtt.tls.insecure, "true skips the broker host name check. Test brokers only.",
                  rule: onlyWithTLS(\.mqtt.tls.insecure)),
 
@@ -164,16 +164,9 @@ extension GatewayConfiguration {
 }
 
 /// "only applies to mqtts://" for a TLS setting given with an `mqtt://` URL.
-private func onlyWithTLS<Value>(_ field: ConfigKey.Field<Value?>) -> KeyRule {
+private func onlyWithTLS(_ isSet: @escaping @Sendable (GatewayConfiguration) -> Bool) -> KeyRule {
     { c in
-        c[keyPath: field] != nil && (try? MQTTURL(parsing: c.mqtt.url))?.useTLS == false
-            ? (.conflict, "only applies to mqtts:// URLs; change mqtt.url to mqtts://… or remove it") : nil
-    }
-}
-
-private func onlyWithTLS(_ field: ConfigKey.Field<Bool>) -> KeyRule {
-    { c in
-        c[keyPath: field] && (try? MQTTURL(parsing: c.mqtt.url))?.useTLS == false
+        isSet(c) && (try? MQTTURL(parsing: c.mqtt.url))?.useTLS == false
             ? (.conflict, "only applies to mqtts:// URLs; change mqtt.url to mqtts://… or remove it") : nil
     }
 }
