@@ -48,7 +48,7 @@ let package = Package(
         ),
         .target(
             name: "Postgres",
-            dependencies: ["CLibPQ", "ConnectionURL", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLibPQ", "ConnectionURL"]
         ),
 
         // MARK: Configuration and schema.
@@ -83,9 +83,8 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Postgres", "Telemetry", "MessageRing", "GatewayConfig", "DeviceRegistry",
+                "Postgres", "Telemetry", "GatewayConfig",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -101,9 +100,8 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "Postgres", "GatewayConfig", "DeviceRegistry",
+                "Postgres", "GatewayConfig",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -112,7 +110,6 @@ let package = Package(
             dependencies: [
                 "Postgres", "GatewayConfig", "DeviceRegistry",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -149,7 +146,7 @@ let package = Package(
         // MARK: Benchmarks: a command that prints numbers (`swift run -c release mash-bench`).
         .executableTarget(
             name: "MashBench",
-            dependencies: ["Telemetry", "MessageRing", "Postgres", "MQTT", "Gateway", "Ingest", "GatewayConfig", "Simulator", "TestSupport"]
+            dependencies: ["Telemetry", "MessageRing", "Postgres", "MQTT", "Ingest", "GatewayConfig", "Simulator", "TestSupport"]
         ),
 
         // MARK: Tests. TestSupport starts a private mosquitto and PostgreSQL on loopback.
@@ -158,8 +155,8 @@ let package = Package(
             dependencies: ["Postgres", "SchemaMigrations", "MQTT", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ConnectionURLTests", dependencies: ["ConnectionURL"]),
-        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "ConnectionURL", "TestSupport"]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "ConnectionURL", "TestSupport"]),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(
             name: "GatewayConfigTests",
             dependencies: ["GatewayConfig", "ConnectionURL", .product(name: "Yams", package: "Yams")]
@@ -167,14 +164,15 @@ let package = Package(
         .testTarget(name: "SchemaMigrationsTests", dependencies: ["SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "MessageRingTests", dependencies: ["MessageRing"]),
-        .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "GatewayConfig", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "PresenceTests", dependencies: ["Presence", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "CommandsTests", dependencies: ["Commands", "SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "Postgres", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "GatewayConfig", "Postgres", "TestSupport"]),
+        .testTarget(name: "PresenceTests", dependencies: ["Presence", "Postgres", "TestSupport"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Postgres", "TestSupport"]),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Postgres", "TestSupport"]),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "MashGatewayCLI", "MQTT", "Postgres", "TestSupport"]
+            // MashGatewayCLI is not imported: it makes `swift build --build-tests` build the binary these tests run.
+            dependencies: ["MashGatewayCLI", "MQTT", "Postgres", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]
