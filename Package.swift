@@ -40,19 +40,22 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // URL syntax and password redaction, shared by both clients and the configuration checks.
+        .target(name: "ConnectionURL"),
         .target(
             name: "MQTT",
-            dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CMosquitto", "ConnectionURL", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Postgres",
-            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLibPQ", "ConnectionURL"]
         ),
 
         // MARK: Configuration and schema.
         .target(
             name: "GatewayConfig",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            // Postgres for libpq's URL parser: check-config accepts exactly the URLs a connection accepts.
+            dependencies: ["ConnectionURL", "Postgres", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
         .plugin(
@@ -80,9 +83,8 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Postgres", "Telemetry", "MessageRing", "GatewayConfig", "DeviceRegistry",
+                "Postgres", "Telemetry", "GatewayConfig",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -98,9 +100,8 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "Postgres", "GatewayConfig", "DeviceRegistry",
+                "Postgres", "GatewayConfig",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -109,7 +110,6 @@ let package = Package(
             dependencies: [
                 "Postgres", "GatewayConfig", "DeviceRegistry",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -146,7 +146,7 @@ let package = Package(
         // MARK: Benchmarks: a command that prints numbers (`swift run -c release mash-bench`).
         .executableTarget(
             name: "MashBench",
-            dependencies: ["Telemetry", "MessageRing", "Postgres", "MQTT", "Gateway", "Ingest", "GatewayConfig", "Simulator", "TestSupport"]
+            dependencies: ["Telemetry", "MessageRing", "Postgres", "MQTT", "Ingest", "GatewayConfig", "Simulator", "TestSupport"]
         ),
 
         // MARK: Tests. TestSupport starts a private mosquitto and PostgreSQL on loopback.
@@ -154,20 +154,25 @@ let package = Package(
             name: "TestSupport",
             dependencies: ["Postgres", "SchemaMigrations", "MQTT", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "ConnectionURLTests", dependencies: ["ConnectionURL"]),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig"]),
+        .testTarget(
+            name: "GatewayConfigTests",
+            dependencies: ["GatewayConfig", "ConnectionURL", .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(name: "SchemaMigrationsTests", dependencies: ["SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "MessageRingTests", dependencies: ["MessageRing"]),
-        .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "GatewayConfig", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "PresenceTests", dependencies: ["Presence", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "CommandsTests", dependencies: ["Commands", "SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "Postgres", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "GatewayConfig", "Postgres", "TestSupport"]),
+        .testTarget(name: "PresenceTests", dependencies: ["Presence", "Postgres", "TestSupport"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Postgres", "TestSupport"]),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Postgres", "TestSupport"]),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "MashGatewayCLI", "MQTT", "Postgres", "TestSupport"]
+            // MashGatewayCLI is not imported: it makes `swift build --build-tests` build the binary these tests run.
+            dependencies: ["MashGatewayCLI", "MQTT", "Postgres", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,98 +1,89 @@
+import Foundation
+
 extension GatewayConfiguration {
     /// The whole configuration as YAML, every key present, passwords in URLs masked as `****`.
     ///
     /// For `check-config` and the start-up log. Without passwords it parses back to an equal
     /// configuration, so it can also serve as a complete config file.
     public func effectiveSettings() -> String {
-        var out = YAMLWriter()
-        out.section("mqtt")
-        out.field("url", quoted(redacted(url: mqtt.url)))
-        out.field("client_id", quoted(mqtt.clientID))
-        out.field("shared_group", quoted(mqtt.sharedGroup))
-        out.field("keepalive_s", mqtt.keepaliveSeconds)
-        out.field("protocol", mqtt.protocolVersion.rawValue)
-        out.field("session_expiry_s", mqtt.sessionExpirySeconds)
-        out.field("qos", mqtt.qos)
-        out.field("reconnect_min_ms", mqtt.reconnectMinMilliseconds)
-        out.field("reconnect_max_ms", mqtt.reconnectMaxMilliseconds)
-        out.field("tls", "", indent: 1)
-        out.field("ca_file", mqtt.tls.caFile.map(quoted) ?? "null", indent: 2)
-        out.field("cert_file", mqtt.tls.certFile.map(quoted) ?? "null", indent: 2)
-        out.field("key_file", mqtt.tls.keyFile.map(quoted) ?? "null", indent: 2)
-        out.field("insecure", mqtt.tls.insecure, indent: 2)
-
-        out.section("database")
-        out.field("url", quoted(redacted(url: database.url)))
-        out.field("writer_connections", database.writerConnections)
-        out.field("connect_timeout_s", database.connectTimeoutSeconds)
-
-        out.section("ingest")
-        out.field("batch_size", ingest.batchSize)
-        out.field("flush_interval_ms", ingest.flushIntervalMilliseconds)
-        out.field("spool_dir", quoted(ingest.spoolDirectory))
-        out.field("unknown_devices", ingest.unknownDevices.rawValue)
-        out.field("max_payload_bytes", ingest.maxPayloadBytes)
-        out.field("max_json_depth", ingest.maxJSONDepth)
-        out.field("ring_capacity_mb", ingest.ringCapacityMegabytes)
-        out.field("spool_max_mb", ingest.spoolMaxMegabytes)
-        out.field("fsync_interval_ms", ingest.fsyncIntervalMilliseconds)
-
-        out.section("partitions")
-        out.field("interval", partitions.interval.rawValue)
-        out.field("retention_days", partitions.retentionDays)
-        out.field("premake", partitions.premake)
-
-        out.section("presence")
-        out.field("offline_after_s", presence.offlineAfterSeconds)
-        out.field("sweep_interval_ms", presence.sweepIntervalMilliseconds)
-        out.field("offline_alert_severity", presence.offlineAlertSeverity.rawValue)
-
-        out.section("commands")
-        out.field("ttl_s", commands.ttlSeconds)
-        out.field("poll_interval_s", commands.pollIntervalSeconds)
-        out.field("max_timeout_s", commands.maxTimeoutSeconds)
-        out.field("max_max_retries", commands.maxMaxRetries)
-
-        out.section("alerts")
-        out.field("escalate_after_s", alerts.escalateAfterSeconds)
-        out.field("max_escalation_level", alerts.maxEscalationLevel)
-        out.field("rules", alerts.rules.isEmpty ? "[]" : "")
-        for rule in alerts.rules {
-            out.line("  - name: \(quoted(rule.name))")
-            out.field("sensor", quoted(rule.sensor), indent: 2)
-            if let above = rule.above { out.field("above", format(above), indent: 2) }
-            if let below = rule.below { out.field("below", format(below), indent: 2) }
-            out.field("hysteresis", format(rule.hysteresis), indent: 2)
-            out.field("for_s", format(rule.forSeconds), indent: 2)
-            out.field("severity", rule.severity.rawValue, indent: 2)
-            out.field("auto_resolve", rule.autoResolve, indent: 2)
-        }
-
-        out.section("http")
-        out.field("listen", quoted(http.listen))
-
-        out.section("logging")
-        out.field("level", logging.level.rawValue)
-        return out.text
+        render(documented: false)
     }
+
+    /// The documented example config (`Config/gateway.yaml`): every key with its doc, allowed
+    /// values and default, set to its default, so it behaves exactly like an empty file.
+    public static func referenceDocument() -> String {
+        referenceHeader + GatewayConfiguration().render(documented: true)
+    }
+
+    /// Walks ``keys`` as the YAML nests them; `documented` adds each key's comment above it.
+    private func render(documented: Bool) -> String {
+        var out = ""
+        func comment(_ text: String, indent: String) {
+            for line in wrapped(text, width: 100 - indent.count - 2) { out += "\(indent)# \(line)\n" }
+        }
+        func section(_ path: String, depth: Int) {
+            let indent = String(repeating: "  ", count: depth)
+            for entry in KeyTree.entries(in: path) {
+                switch entry {
+                case .section(let child):
+                    if documented, depth == 0, !out.isEmpty { out += "\n" }
+                    if documented, let doc = Self.sectionDocs[child] { comment(doc, indent: indent) }
+                    out += "\(indent)\(child.split(separator: ".").last!):\n"
+                    section(child, depth: depth + 1)
+                case .key(let key):
+                    let value = key.render(self)
+                    if documented {
+                        // NUL keeps "Allowed: …" and "Default: …" on one line each; wrapped() restores the spaces.
+                        let allowed = key.allowed.map { " Allowed:\u{0}\($0)." } ?? ""
+                        let shown = switch value {
+                        case .inline(let text): text
+                        case .block: "see below"
+                        }
+                        comment(key.doc + allowed + " Default:\u{0}\(shown).", indent: indent)
+                    }
+                    switch value {
+                    case .inline(let text):
+                        out += "\(indent)\(key.leaf): \(text)\n"
+                    case .block(let lines):
+                        out += "\(indent)\(key.leaf):\n" + lines.map { "\(indent)\($0)\n" }.joined()
+                    }
+                }
+            }
+        }
+        section("", depth: 0)
+        return out
+    }
+
+    private static let referenceHeader = """
+        # mash-gateway configuration: the documented example.
+        #
+        # Every key is shown with its default value, so this file as shipped behaves exactly like an
+        # empty one. Delete what you do not change. Unknown keys are errors (a typo is never ignored);
+        # `mash-gateway check-config --config FILE` lists every problem and the effective settings.
+        #
+        # Environment overrides: MASH_MQTT_URL replaces mqtt.url, MASH_DATABASE_URL replaces database.url
+        # (keep passwords out of this file that way). Default path: /etc/mash-gateway/gateway.yaml.
+        # Durations carry their unit in the key name: _s seconds, _ms milliseconds.
+        #
+        # Generated from the key declarations in Sources/GatewayConfig/Keys; edit those, not this file.
+
+
+        """
 }
 
-/// Line-by-line YAML output with two-space indentation.
-private struct YAMLWriter {
-    var text = ""
-
-    mutating func line(_ line: String) {
-        text += line + "\n"
+/// `text` in lines of at most `width` characters, broken at spaces (a NUL is a space that does not break).
+private func wrapped(_ text: String, width: Int) -> [String] {
+    var lines: [String] = []
+    var line = ""
+    for word in text.split(separator: " ") {
+        if !line.isEmpty, line.count + 1 + word.count > width {
+            lines.append(line)
+            line = ""
+        }
+        line += line.isEmpty ? String(word) : " " + word
     }
-
-    mutating func section(_ name: String) {
-        line("\(name):")
-    }
-
-    mutating func field(_ key: String, _ value: some CustomStringConvertible, indent: Int = 1) {
-        let rendered = value.description
-        line(String(repeating: "  ", count: indent) + key + ":" + (rendered.isEmpty ? "" : " " + rendered))
-    }
+    if !line.isEmpty { lines.append(line) }
+    return lines.map { $0.replacingOccurrences(of: "\u{0}", with: " ") }
 }
 
 /// A YAML double-quoted scalar (JSON escaping is valid YAML).

@@ -2,7 +2,7 @@
 ///
 /// Build one with ``load(path:environment:)`` or ``parse(yaml:environment:)`` (which validate), or in
 /// code with the memberwise initializers and then ``validate()``. YAML keys are the snake_case names
-/// of CONTRACT §2; `Config/gateway.yaml` documents each one.
+/// of CONTRACT §2, each declared once in ``keys``; `Config/gateway.yaml` is rendered from them.
 public struct GatewayConfiguration: Sendable, Equatable {
     public var mqtt: MQTTSettings
     public var database: DatabaseSettings
@@ -45,20 +45,24 @@ public struct GatewayConfiguration: Sendable, Equatable {
         ("MASH_MQTT_URL", "mqtt.url"),
     ]
 
-    /// Every YAML key, by section, in documentation order. `mqtt.tls` and `alerts.rules[]` are nested.
-    public static let knownKeys: [(section: String, keys: [String])] = [
-        ("mqtt", ["url", "client_id", "shared_group", "keepalive_s", "protocol", "session_expiry_s", "qos",
-                  "reconnect_min_ms", "reconnect_max_ms", "tls"]),
-        ("mqtt.tls", ["ca_file", "cert_file", "key_file", "insecure"]),
-        ("database", ["url", "writer_connections", "connect_timeout_s"]),
-        ("ingest", ["batch_size", "flush_interval_ms", "spool_dir", "unknown_devices", "max_payload_bytes",
-                    "max_json_depth", "ring_capacity_mb", "spool_max_mb", "fsync_interval_ms"]),
-        ("partitions", ["interval", "retention_days", "premake"]),
-        ("presence", ["offline_after_s", "sweep_interval_ms", "offline_alert_severity"]),
-        ("commands", ["ttl_s", "poll_interval_s", "max_timeout_s", "max_max_retries"]),
-        ("alerts", ["escalate_after_s", "max_escalation_level", "rules"]),
-        ("alerts.rules[]", AlertRuleDraft.fieldNames),
-        ("http", ["listen"]),
-        ("logging", ["level"]),
-    ]
+    /// Every YAML key, by section, in documentation order (derived from ``keys``). `mqtt.tls` and
+    /// `alerts.rules[]` are nested.
+    public static var knownKeys: [(section: String, keys: [String])] {
+        var sections: [(section: String, keys: [String])] = []
+        func collect(_ path: String) {
+            let entries = KeyTree.entries(in: path)
+            if !path.isEmpty {
+                sections.append((path, entries.map {
+                    switch $0 {
+                    case .key(let key): key.leaf
+                    case .section(let child): String(child.split(separator: ".").last!)
+                    }
+                }))
+            }
+            for case .section(let child) in entries { collect(child) }
+        }
+        collect("")
+        sections.append(("alerts.rules[]", AlertRuleDraft.fieldNames))
+        return sections
+    }
 }

@@ -1,3 +1,5 @@
+import ConnectionURL
+
 extension MQTTClient {
     /// The MQTT protocol spoken to the broker.
     public enum ProtocolVersion: Sendable, Equatable {
@@ -89,7 +91,7 @@ extension MQTTClient {
 
         /// The options with the URL's password masked.
         public var description: String {
-            let shownURL = (try? MQTTURL(parsing: url).description) ?? MQTTURL.masked(url)
+            let shownURL = (try? MQTTURL(parsing: url).description) ?? redacted(url: url)
             return "MQTTClient.Options(url: \(shownURL), clientID: \(clientID), cleanSession: \(cleanSession), "
                 + "protocol: \(protocolVersion), keepalive: \(keepalive), will: \(will?.topic ?? "none"), "
                 + "maxInflight: \(maxInflightMessages))"

@@ -1,4 +1,5 @@
 import CMosquitto
+import ConnectionURL
 import Logging
 import Synchronization
 #if canImport(Glibc)
@@ -51,7 +52,12 @@ public final class MQTTClient: @unchecked Sendable {
         onMessage: @escaping MessageHandler
     ) throws(MQTTError) {
         try check(mosquittoLibraryInit, "mosquitto_lib_init")
-        let url = try MQTTURL(parsing: options.url)
+        let url: MQTTURL
+        do {
+            url = try MQTTURL(parsing: options.url)
+        } catch {
+            throw MQTTError(code: .invalidURL, rc: 3, message: error.message, context: "MQTT URL")
+        }
         if !options.cleanSession && options.clientID.isEmpty {
             throw .invalidArgument("a persistent session (cleanSession false) needs a client id", "MQTTClient(\(url))")
         }

@@ -1,4 +1,5 @@
 import CLibPQ
+import ConnectionURL
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -45,7 +46,7 @@ public final class PostgresConnection: @unchecked Sendable {
     public var redactedURL: String { url.redacted }
 
     /// The URL with its password masked, for logs.
-    public static func redactedURL(_ url: String) -> String { PostgresURL.redact(url) }
+    public static func redactedURL(_ url: String) -> String { ConnectionURL.redacted(url: url) }
 
     private func open() throws(PostgresError) {
         // Later keywords win, and dbname expands the URL: so the URL's own options override these defaults.

@@ -1,4 +1,5 @@
 import CLibPQ
+import ConnectionURL
 import Foundation
 
 /// A `postgres://` or `postgresql://` URL, parsed by libpq itself so every option it knows
@@ -17,27 +18,33 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
     /// The password, kept only to scrub it from error messages.
     let password: String?
 
-    /// Parses `url`; throws `.invalidURL` (without echoing the password) when libpq cannot.
+    /// Shown in messages as the accepted form.
+    public static let example = "postgres://user@host:5432/dbname"
+
+    /// Parses `url` with libpq; throws `.invalidURL` with a message that names the fix and never the password.
+    ///
+    /// The one PostgreSQL URL parser: configuration checks (`check-config`) and connections (`run`)
+    /// both use it, and it is libpq's own, so whatever libpq would refuse at connect time
+    /// (an unknown `?parameter`, a bad escape, multi-host syntax) is refused at check time too.
     public init(_ url: String) throws(PostgresError) {
-        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
-            throw PostgresError(
-                .invalidURL,
-                // Echo only the scheme: anything else might hold a password in a form we cannot redact.
-                message: "expected a postgres:// or postgresql:// URL, got "
-                    + (url.range(of: "://").map { "a \(url[..<$0.lowerBound]):// URL" } ?? "no URL scheme"),
-                operation: "parse URL"
-            )
+        func fail(_ message: String) -> PostgresError {
+            PostgresError(.invalidURL, message: message, operation: "parse URL")
+        }
+        guard let separator = url.range(of: "://"),
+              url[..<separator.lowerBound].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }),
+              url.first?.isLetter == true else {
+            throw fail("\"\(ConnectionURL.redacted(url: url))\" is not a URL; use \(Self.example)")
+        }
+        let scheme = String(url[..<separator.lowerBound])
+        guard scheme == "postgres" || scheme == "postgresql" else {
+            throw fail("scheme \"\(scheme)\" is not allowed in \"\(ConnectionURL.redacted(url: url))\"; use postgres or postgresql")
         }
         var errorMessage: UnsafeMutablePointer<CChar>?
         guard let parsed = PQconninfoParse(url, &errorMessage) else {
-            let message = errorMessage.map { String(cString: $0) } ?? "libpq could not parse the URL"
+            let message = errorMessage.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "libpq could not parse the URL"
             if let errorMessage { PQfreemem(errorMessage) }
             let password = PostgresURL.rawPassword(url)
-            throw PostgresError(
-                .invalidURL,
-                message: PostgresURL.scrub(message, password: password) + " in \"\(PostgresURL.redact(url))\"",
-                operation: "parse URL"
-            )
+            throw fail(PostgresURL.scrub(message, password: password) + " in \"\(ConnectionURL.redacted(url: url))\"")
         }
         defer { PQconninfoFree(parsed) }
         var options: [String: String] = [:]
@@ -54,10 +61,8 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
         if let port = options["port"] {
             for part in port.split(separator: ",", omittingEmptySubsequences: false) where !part.isEmpty {
                 guard let number = Int(part), (1...65535).contains(number) else {
-                    throw PostgresError(
-                        .invalidURL, message: "invalid port \"\(part)\" in \"\(PostgresURL.redact(url))\"",
-                        operation: "parse URL"
-                    )
+                    // The port text is not echoed: a malformed URL may have split a password there.
+                    throw fail("\"\(ConnectionURL.redacted(url: url))\" has an invalid port; use a number in 1...65535")
                 }
             }
         }
@@ -70,35 +75,13 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
         self.database = options["dbname"]
     }
 
-    /// The URL with the password replaced by `***`, safe for logs.
-    public var redacted: String { PostgresURL.redact(string) }
+    /// The URL with the password masked, safe for logs.
+    public var redacted: String { ConnectionURL.redacted(url: string) }
     public var description: String { redacted }
 
     /// `host:port/database` as libpq will resolve it (defaults filled in), for error messages.
     public var target: String {
         "\(host ?? "local socket"):\(port ?? "5432")/\(database ?? user ?? "")"
-    }
-
-    /// Replaces the password in a postgres URL with `***`, splitting userinfo the way libpq does
-    /// (up to the first '@' or '/' after the scheme, then the first ':').
-    public static func redact(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return url }
-        let rest = url[schemeEnd.upperBound...]
-        guard let at = rest.firstIndex(where: { $0 == "@" || $0 == "/" }), rest[at] == "@" else {
-            return redactQueryPassword(url)
-        }
-        let userinfo = rest[..<at]
-        guard let colon = userinfo.firstIndex(of: ":") else { return redactQueryPassword(url) }
-        return redactQueryPassword(String(url[..<userinfo.index(after: colon)]) + "***" + String(rest[at...]))
-    }
-
-    /// `?password=...` is also accepted by libpq.
-    private static func redactQueryPassword(_ url: String) -> String {
-        guard let query = url.firstIndex(of: "?") else { return url }
-        let parts = url[url.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false).map { part in
-            part.hasPrefix("password=") ? "password=***" : String(part)
-        }
-        return String(url[...query]) + parts.joined(separator: "&")
     }
 
     /// The password as written in the URL (possibly percent-encoded), for scrubbing messages.
@@ -115,7 +98,7 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
     /// Removes every occurrence of the password (raw and decoded) from a message.
     static func scrub(_ message: String, password: String?) -> String {
         guard let password, !password.isEmpty else { return message }
-        return message.replacingOccurrences(of: password, with: "***")
+        return message.replacingOccurrences(of: password, with: redactedPassword)
     }
 
     func scrub(_ message: String) -> String {

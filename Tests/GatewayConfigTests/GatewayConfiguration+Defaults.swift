@@ -64,7 +64,7 @@ import Testing
             }
         }
         for field in GatewayConfiguration.knownKeys.first(where: { $0.section == "alerts.rules[]" })!.keys {
-            #expect(text.contains("\(field):"), "Config/gateway.yaml does not document rule field \(field)")
+            #expect(text.contains("\(field) ("), "Config/gateway.yaml does not document rule field \(field)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import ConnectionURL
 import Foundation
 import Testing
 @testable import GatewayConfig
@@ -26,7 +27,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let c = try GatewayConfiguration.load(path: path, environment: ["MASH_MQTT_URL": "mqtts://b"])
         #expect(c.ingest.batchSize == 77)
-        #expect(try c.mqtt.endpoint() == MQTTEndpoint(scheme: .mqtts, host: "b"))
+        #expect(try c.mqtt.endpoint() == MQTTURL(useTLS: true, host: "b"))
         #expect(try c.mqtt.endpoint().port == 8883)
     }
 }

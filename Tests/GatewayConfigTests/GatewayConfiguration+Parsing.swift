@@ -1,3 +1,4 @@
+import ConnectionURL
 import Testing
 @testable import GatewayConfig
 
@@ -27,7 +28,7 @@ import Testing
         #expect(try c.http.listenAddress() == ListenAddress(host: "0.0.0.0", port: 9200))
         #expect(c.logging.level == .debug)
         let endpoint = try c.mqtt.endpoint()
-        #expect(endpoint == MQTTEndpoint(scheme: .mqtts, host: "broker.example", port: 8884, username: "gw", password: "s3cret"))
+        #expect(endpoint == MQTTURL(useTLS: true, host: "broker.example", port: 8884, username: "gw", password: "s3cret"))
     }
 
     /// The exact block of CONTRACT §2.

@@ -21,14 +21,12 @@ extension GatewayConfiguration {
         let log = ProblemLog()
         var configuration = read(root, log: log)
         var overridden: [String: String] = [:]
-        for (variable, key) in environmentOverrides {
-            guard let value = environment[variable], !value.isEmpty else { continue }
-            overridden[key] = variable
-            switch key {
-            case "database.url": configuration.database.url = value
-            case "mqtt.url": configuration.mqtt.url = value
-            default: break
-            }
+        for (variable, name) in environmentOverrides {
+            guard let value = environment[variable], !value.isEmpty,
+                  let key = keys.first(where: { $0.name == name }) else { continue }
+            overridden[name] = variable
+            // Read as a quoted YAML string, so the value is taken as written (never as null or a number).
+            key.read(&configuration, .scalar(.init(value, Tag(.str), .doubleQuoted)), log)
         }
         var problems = log.problems
         for var problem in configuration.validate() {

@@ -1,3 +1,4 @@
+import ConnectionURL
 import Yams
 
 /// Problems found while reading, plus the line of every key seen (to place later, semantic problems).
@@ -90,8 +91,8 @@ struct MappingReader {
 }
 
 /// Turns a YAML node into a typed value or logs a problem naming the expected type.
-struct ValueConverter<T> {
-    let convert: (Node, String, ProblemLog) -> T?
+struct ValueConverter<T>: Sendable {
+    let convert: @Sendable (Node, String, ProblemLog) -> T?
 }
 
 extension ValueConverter where T == Int {
@@ -166,7 +167,7 @@ extension ValueConverter where T == String {
 
 extension ValueConverter {
     /// One of an enum's raw values, case-insensitively.
-    static func choice(_ type: T.Type) -> ValueConverter<T> where T: CaseIterable & RawRepresentable, T.RawValue == String {
+    static func choice(_ type: T.Type) -> ValueConverter<T> where T: CaseIterable & RawRepresentable & SendableMetatype, T.RawValue == String {
         ValueConverter { node, key, log in
             guard let text = ValueConverter<String>.string.convert(node, key, log) else { return nil }
             guard let value = T(rawValue: text.lowercased()) else {

@@ -1,3 +1,5 @@
+import ConnectionURL
+
 /// MQTT protocol level; v5 is the default because only v5 can ask the broker to keep a
 /// persistent session (and its queued QoS 1 messages) for a bounded time via session expiry.
 public enum MQTTProtocolVersion: String, Sendable, Equatable, CaseIterable {
@@ -70,9 +72,13 @@ public struct MQTTSettings: Sendable, Equatable {
         self.tls = tls
     }
 
-    /// The parsed `url`; throws the same problems validation reports for `mqtt.url`.
-    public func endpoint() throws(ConfigurationError) -> MQTTEndpoint {
-        try MQTTEndpoint(url: url, key: "mqtt.url")
+    /// The parsed `url`; throws the same problem validation reports for `mqtt.url`.
+    public func endpoint() throws(ConfigurationError) -> MQTTURL {
+        do {
+            return try MQTTURL(parsing: url)
+        } catch {
+            throw ConfigurationError(ConfigurationProblem(code: .invalidURL, key: "mqtt.url", message: error.message))
+        }
     }
 
     /// The filter to subscribe with: `$share/<group>/<filter>` when `sharedGroup` is set, else `filter`.

@@ -1,8 +1,11 @@
-/// The pieces of a `scheme://user:password@host:port/path?query` URL, percent-decoded where a client needs raw text.
+import Foundation
+
+/// The pieces of a `scheme://user:password@host:port/path?query#fragment` URL, percent-decoded where a client needs raw text.
 ///
 /// Hand-written rather than Foundation's `URL` so that behaviour is identical on every platform
 /// and passwords with reserved characters are handled predictably.
 struct URLParts: Equatable {
+    /// Lower-cased: schemes are case-insensitive (RFC 3986 §3.1).
     var scheme: String
     var username: String?
     var password: String?
@@ -10,6 +13,7 @@ struct URLParts: Equatable {
     var port: Int?
     var path: String
     var query: String?
+    var fragment: String?
 
     enum Failure: Error, Equatable {
         case notAURL
@@ -27,11 +31,15 @@ struct URLParts: Equatable {
         }
         var rest = text[separator.upperBound...]
         var query: String?
+        var fragment: String?
         if let mark = rest.firstIndex(of: "?") {
             query = String(rest[rest.index(after: mark)...])
             rest = rest[..<mark]
         }
-        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
+        if let hash = rest.firstIndex(of: "#") {
+            fragment = String(rest[rest.index(after: hash)...])
+            rest = rest[..<hash]
+        }
         // The userinfo ends at the last "@" before the path; an unescaped "/" in a password is tolerated.
         var userinfo: Substring?
         if let at = rest.lastIndex(of: "@") {
@@ -88,7 +96,7 @@ struct URLParts: Equatable {
         }
         return .success(URLParts(
             scheme: scheme.lowercased(), username: username, password: password,
-            host: String(host), port: port, path: String(path), query: query))
+            host: String(host), port: port, path: String(path), query: query, fragment: fragment))
     }
 
     /// Decodes `%XX` escapes; nil for a malformed escape or bytes that are not UTF-8.

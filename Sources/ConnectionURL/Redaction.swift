@@ -1,3 +1,5 @@
+import Foundation
+
 /// The text `redacted(url:)` puts where a password was.
 public let redactedPassword = "****"
 
