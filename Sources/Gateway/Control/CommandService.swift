@@ -161,7 +161,7 @@ private final class CommandLoop {
             case .unknown:
                 return nil
             case .unavailable(let error):
-                throw CommandsError(.database, operation: "resolve device", message: "\(error)")
+                throw StoreError(.database, store: "commands", operation: "resolve device", message: "\(error)")
             }
         }
         self.dispatcher = dispatcher

@@ -35,8 +35,8 @@ public struct PartitionManager: Sendable {
     public mutating func refresh(on connection: PostgresConnection) throws(PostgresError) {
         let rows = try connection.execute("""
             SELECT partition_schema, partition_name,
-                   CASE WHEN isfinite(range_start) THEN (extract(epoch FROM range_start) * 1000000)::bigint END,
-                   CASE WHEN isfinite(range_end) THEN (extract(epoch FROM range_end) * 1000000)::bigint END,
+                   CASE WHEN isfinite(range_start) THEN \(SQLText.microseconds("range_start")) END,
+                   CASE WHEN isfinite(range_end) THEN \(SQLText.microseconds("range_end")) END,
                    range_start = '-infinity'::timestamp
             FROM mash_partitions() ORDER BY range_start
             """)
