@@ -49,6 +49,9 @@ let package = Package(
             dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
         ),
 
+        // MARK: Wall-clock instants and calendar dates, for every module that stores or prints time.
+        .target(name: "WallTime"),
+
         // MARK: Configuration and schema.
         .target(
             name: "GatewayConfig",
@@ -67,7 +70,7 @@ let package = Package(
         ),
 
         // MARK: The ingest path.
-        .target(name: "Telemetry"),
+        .target(name: "Telemetry", dependencies: ["WallTime"]),
         .target(
             name: "MessageRing",
             dependencies: [.product(name: "Atomics", package: "swift-atomics")]
@@ -80,7 +83,7 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Postgres", "Telemetry", "MessageRing", "GatewayConfig", "DeviceRegistry",
+                "Postgres", "Telemetry", "MessageRing", "GatewayConfig", "DeviceRegistry", "WallTime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -90,7 +93,7 @@ let package = Package(
         .target(
             name: "Presence",
             dependencies: [
-                "Postgres", "GatewayConfig", "DeviceRegistry",
+                "Postgres", "GatewayConfig", "DeviceRegistry", "WallTime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -124,7 +127,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "MQTT", "Postgres", "GatewayConfig", "SchemaMigrations", "Telemetry", "MessageRing",
-                "DeviceRegistry", "Ingest", "Presence", "Commands", "Alerts",
+                "DeviceRegistry", "Ingest", "Presence", "Commands", "Alerts", "WallTime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -158,11 +161,12 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig"]),
         .testTarget(name: "SchemaMigrationsTests", dependencies: ["SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "WallTimeTests", dependencies: ["WallTime"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "MessageRingTests", dependencies: ["MessageRing"]),
         .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "GatewayConfig", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "PresenceTests", dependencies: ["Presence", "SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "WallTime", "GatewayConfig", "SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "PresenceTests", dependencies: ["Presence", "WallTime", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(

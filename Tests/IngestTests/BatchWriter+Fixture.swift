@@ -4,6 +4,7 @@ import GatewayConfig
 import Postgres
 import Telemetry
 import TestSupport
+import WallTime
 
 /// A migrated, seeded database with two devices, and helpers to read rows back.
 struct IngestFixture {

@@ -1,5 +1,6 @@
 import GatewayConfig
 import Postgres
+import WallTime
 
 /// Keeps `sensor_readings` partitioned ahead of the rows: creates missing partitions on demand
 /// and ahead of time, and drops expired ones.
@@ -84,7 +85,7 @@ public struct PartitionManager: Sendable {
                     continue
                 }
                 let rows = try connection.execute(
-                    "SELECT mash_ensure_partition($1::timestamp, $2)", [TimestampText.utc(gap), settings.interval.rawValue]
+                    "SELECT mash_ensure_partition($1::timestamp, $2)", [DateTimeText.format(gap, fraction: .sixDigitsUnlessZero), settings.interval.rawValue]
                 )
                 if let name = rows.rows.first?.first ?? nil, !known.contains(where: { $0.name == name }) { created.append(name) }
                 try refresh(on: connection)

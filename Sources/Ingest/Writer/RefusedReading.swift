@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Postgres
 import Telemetry
+import WallTime
 
 /// A reading row PostgreSQL refused, read back from the batch to be stored as an `ingest_rejects` row.
 ///
@@ -33,7 +34,7 @@ struct RefusedReading {
             if let field = try? reader.field() { quality = String(decoding: field, as: UTF8.self) }
             if let field = try? reader.field(), field.count == 8 {
                 let micros = CopyRowReader.bigEndian(field, at: 0, as: Int64.self) + BinaryCopyEncoder.postgresEpochOffsetMicroseconds
-                timestamp = TimestampText.utc(micros).replacingOccurrences(of: " ", with: "T") + "Z"
+                timestamp = DateTimeText.format(micros, separator: "T", fraction: .sixDigitsUnlessZero) + "Z"
             }
             if let field = try? reader.field(), field.count >= 1 { metadata = Array(field[1...]) }
         }
@@ -89,7 +90,9 @@ struct RefusedReading {
 
     static func decimalText(_ scaled: Int64) -> String {
         let magnitude = scaled.magnitude
-        return "\(scaled < 0 ? "-" : "")\(magnitude / 10_000).\(pad(Int(magnitude % 10_000), 4))"
+        var out = Array("\(scaled < 0 ? "-" : "")\(magnitude / 10_000).".utf8)
+        DateTimeText.appendDigits(Int(magnitude % 10_000), width: 4, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

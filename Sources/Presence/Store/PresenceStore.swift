@@ -2,6 +2,7 @@ import Foundation
 import GatewayConfig
 import Logging
 import Postgres
+import WallTime
 
 /// A device's stored presence, as loaded at start (or when a device appears later).
 public struct StoredPresence: Sendable, Equatable {
@@ -95,8 +96,8 @@ public final class PresenceStore: @unchecked Sendable {
         let (offlineAfter, invalid) = parseOfflineAfter(rows[index, "offline_after"])
         let state = RestoredPresence(
             isOnline: rows[index, "status"] == "online",
-            lastSeen: rows[index, "last_seen"].flatMap(TimestampText.parse).map(PresenceInstant.init(microseconds:)),
-            lastHeartbeat: rows[index, "last_heartbeat"].flatMap(TimestampText.parse).map(PresenceInstant.init(microseconds:)),
+            lastSeen: rows[index, "last_seen"].flatMap(WallInstant.init(timestampText:)),
+            lastHeartbeat: rows[index, "last_heartbeat"].flatMap(WallInstant.init(timestampText:)),
             uptimeMicroseconds: rows[index, "uptime_us"].flatMap { Int64($0) } ?? 0,
             downtimeMicroseconds: rows[index, "downtime_us"].flatMap { Int64($0) } ?? 0,
             offlineAfterSeconds: offlineAfter,
@@ -230,7 +231,7 @@ public final class PresenceStore: @unchecked Sendable {
     }
 
     /// `devices.last_seen` of `ids` (those that have one), as other gateways may have advanced it.
-    public func lastSeen(ids: [PresenceDeviceID]) throws(PostgresError) -> [(PresenceDeviceID, PresenceInstant)] {
+    public func lastSeen(ids: [PresenceDeviceID]) throws(PostgresError) -> [(PresenceDeviceID, WallInstant)] {
         guard !ids.isEmpty else { return [] }
         let rows = try connection.execute(
             "SELECT id::text AS id, last_seen FROM devices WHERE id = ANY($1::uuid[]) AND last_seen IS NOT NULL",
@@ -238,8 +239,8 @@ public final class PresenceStore: @unchecked Sendable {
         statementsExecuted += 1
         return (0..<rows.count).compactMap { index in
             guard let id = rows[index, "id"].flatMap(PresenceDeviceID.init),
-                  let seen = rows[index, "last_seen"].flatMap(TimestampText.parse) else { return nil }
-            return (id, PresenceInstant(microseconds: seen))
+                  let seen = rows[index, "last_seen"].flatMap(WallInstant.init(timestampText:)) else { return nil }
+            return (id, seen)
         }
     }
 
