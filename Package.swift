@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "Postgres", "GatewayConfig", "DeviceRegistry",
+                "Postgres", "GatewayConfig", "DeviceRegistry", "WallTime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -168,7 +168,7 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "WallTime", "GatewayConfig", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "PresenceTests", dependencies: ["Presence", "WallTime", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "CommandsTests", dependencies: ["Commands", "SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "WallTime", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: ["Gateway", "MashGatewayCLI", "MQTT", "Postgres", "TestSupport"]

@@ -12,6 +12,8 @@ public enum DateTimeText {
         case sixDigitsUnlessZero
         /// Only the significant digits (`.5`, `.000001`), none when zero.
         case trimmed
+        /// Always `.fff`: milliseconds, truncated.
+        case milliseconds
     }
 
     /// Appends the UTC date-time of `micros` (Unix epoch) with `separator` between date and time.
@@ -39,6 +41,9 @@ public enum DateTimeText {
             while digits % 10 == 0 { digits /= 10; width -= 1 }
             out.append(UInt8(ascii: "."))
             appendDigits(digits, width: width, to: &out)
+        case .milliseconds:
+            out.append(UInt8(ascii: "."))
+            appendDigits(micro / 1000, width: 3, to: &out)
         case .sixDigitsUnlessZero, .trimmed:
             break
         }

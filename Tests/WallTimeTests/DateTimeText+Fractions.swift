@@ -17,6 +17,12 @@ struct DateTimeTextTests {
         #expect(DateTimeText.format(micros, separator: "T", fraction: .trimmed) == trimmed)
     }
 
+    @Test func millisecondsAreTruncatedToThreeDigits() {
+        #expect(DateTimeText.format(1_714_564_800_999_999, separator: "T", fraction: .milliseconds) == "2024-05-01T12:00:00.999")
+        #expect(DateTimeText.format(1_714_564_800_000_000, separator: "T", fraction: .milliseconds) == "2024-05-01T12:00:00.000")
+        #expect(DateTimeText.format(-1, fraction: .milliseconds) == "1969-12-31 23:59:59.999")
+    }
+
     @Test func appendsWithoutReplacingTheBuffer() {
         var out = Array("ts=".utf8)
         out.reserveCapacity(64)

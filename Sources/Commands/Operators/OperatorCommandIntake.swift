@@ -2,6 +2,7 @@ import Foundation
 import GatewayConfig
 import Logging
 import Postgres
+import WallTime
 
 /// Turns `operators/{operator}/commands` messages into `device_commands` rows, or refusals.
 ///
@@ -37,7 +38,7 @@ public final class OperatorCommandIntake {
     }
 
     /// Handles one request from `operatorKey` (the `{operator}` of the topic). Throws only on database failure.
-    public func handle(operatorKey: String, payload: [UInt8], now: CommandInstant) throws(StoreError) -> Outcome {
+    public func handle(operatorKey: String, payload: [UInt8], now: WallInstant) throws(StoreError) -> Outcome {
         let parsed = OperatorCommandRequest.parse(payload, settings: settings)
         let deviceKey: String?
         let requestID: String?

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import WallTime
 
 extension CommandStore {
     /// The user behind an `{operator}` key: `email` (case-insensitive), else `clerk_user_id`, else `id` (CONTRACT §3).
@@ -34,7 +35,7 @@ extension CommandStore {
 
     /// Inserts an accepted operator command and its audit row in one statement; returns the command's id.
     public func insertOperatorCommand(
-        _ request: OperatorCommandRequest, deviceID: UUID, userID: UUID, operatorKey: String, now: CommandInstant
+        _ request: OperatorCommandRequest, deviceID: UUID, userID: UUID, operatorKey: String, now: WallInstant
     ) throws(StoreError) -> UUID {
         let rows = try execute("insert operator command", """
             WITH command AS (
@@ -76,7 +77,7 @@ extension CommandStore {
     /// One `audit_logs` row; `extra` keys are merged into `new_values`.
     public func insertAudit(
         userID: UUID?, entityType: String, entityID: UUID, action: String, newValuesJSON: String,
-        extra: [String: String], requestID: String?, now: CommandInstant
+        extra: [String: String], requestID: String?, now: WallInstant
     ) throws(StoreError) {
         let extraJSON = "{" + extra.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)):\(JSONText.string($0.value))" }
             .joined(separator: ",") + "}"

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Postgres
 import Telemetry
 import WallTime
@@ -68,12 +63,6 @@ struct RefusedReading {
             receivedAtMicros: receivedAtMicros, topic: "devices/\(device)/telemetry", payload: payload,
             reason: Self.reason(for: error), detail: detail
         )
-    }
-
-    static func nowMicros() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec / 1000)
     }
 
     static func uuidText(_ field: UnsafeRawBufferPointer) -> String {
