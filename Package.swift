@@ -51,6 +51,9 @@ let package = Package(
             dependencies: ["CLibPQ", "ConnectionURL"]
         ),
 
+        // MARK: Wall-clock instants and calendar dates, for every module that stores or prints time.
+        .target(name: "WallTime"),
+
         // MARK: Configuration and schema.
         .target(
             name: "GatewayConfig",
@@ -70,7 +73,7 @@ let package = Package(
         ),
 
         // MARK: The ingest path.
-        .target(name: "Telemetry"),
+        .target(name: "Telemetry", dependencies: ["WallTime"]),
         .target(
             name: "MessageRing",
             dependencies: [.product(name: "Atomics", package: "swift-atomics")]
@@ -83,7 +86,7 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Postgres", "Telemetry", "GatewayConfig",
+                "Postgres", "Telemetry", "GatewayConfig", "WallTime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -92,7 +95,7 @@ let package = Package(
         .target(
             name: "Presence",
             dependencies: [
-                "Postgres", "GatewayConfig", "DeviceRegistry",
+                "Postgres", "GatewayConfig", "DeviceRegistry", "WallTime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -100,7 +103,7 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "Postgres", "GatewayConfig",
+                "Postgres", "GatewayConfig", "WallTime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -124,7 +127,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "MQTT", "Postgres", "GatewayConfig", "SchemaMigrations", "Telemetry", "MessageRing",
-                "DeviceRegistry", "Ingest", "Presence", "Commands", "Alerts",
+                "DeviceRegistry", "Ingest", "Presence", "Commands", "Alerts", "WallTime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -162,13 +165,14 @@ let package = Package(
             dependencies: ["GatewayConfig", "ConnectionURL", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(name: "SchemaMigrationsTests", dependencies: ["SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "WallTimeTests", dependencies: ["WallTime"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "MessageRingTests", dependencies: ["MessageRing"]),
         .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "Postgres", "TestSupport"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "GatewayConfig", "Postgres", "TestSupport"]),
-        .testTarget(name: "PresenceTests", dependencies: ["Presence", "Postgres", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "WallTime", "GatewayConfig", "Postgres", "TestSupport"]),
+        .testTarget(name: "PresenceTests", dependencies: ["Presence", "WallTime", "Postgres", "TestSupport"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Postgres", "TestSupport"]),
-        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Postgres", "TestSupport"]),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "WallTime", "Postgres", "TestSupport"]),
         .testTarget(
             name: "GatewayTests",
             // MashGatewayCLI is not imported: it makes `swift build --build-tests` build the binary these tests run.

@@ -185,7 +185,6 @@ public final class Fleet: Sendable {
     private func register(_ devices: [SimulatedDevice], databaseURL: String) throws {
         let connection = try PostgresConnection.connect(databaseURL, applicationName: "mash-gateway simulate")
         defer { connection.close() }
-        func array(_ values: [String]) -> String { "{" + values.joined(separator: ",") + "}" }
         let rows = try connection.execute(
             """
             INSERT INTO devices (name, device_type, serial_number, mac_address, user_id, model)
@@ -193,7 +192,7 @@ public final class Fleet: Sendable {
             FROM unnest($1::text[], $2::text[], $3::text[]) AS u(s, t, m)
             ON CONFLICT DO NOTHING
             """,
-            [array(devices.map(\.serial)), array(devices.map(\.kind.deviceType)), array(devices.map(\.mac))]
+            [SQLText.plainArray(devices.map(\.serial)), SQLText.plainArray(devices.map(\.kind.deviceType)), SQLText.plainArray(devices.map(\.mac))]
         )
         logger.info("fleet devices registered", metadata: ["added": "\(rows.affectedRows)", "devices": "\(devices.count)"])
     }

@@ -1,3 +1,5 @@
+import WallTime
+
 /// Timestamps as `Int64` microseconds since 1970-01-01T00:00:00Z: PostgreSQL's own resolution,
 /// so a value survives the round trip to a `TIMESTAMP` column unchanged, and cheap to compare.
 public enum TelemetryTime {
@@ -16,15 +18,7 @@ public enum TelemetryTime {
     public static func parseRFC3339(_ bytes: UnsafeRawBufferPointer) -> Int64? {
         let n = bytes.count
         guard n >= 20 else { return nil }
-        func digits(_ at: Int, _ count: Int) -> Int? {
-            var v = 0
-            for i in at..<(at + count) {
-                let b = bytes[i]
-                guard b >= 0x30 && b <= 0x39 else { return nil }
-                v = v * 10 + Int(b - 0x30)
-            }
-            return v
-        }
+        func digits(_ at: Int, _ count: Int) -> Int? { DateTimeText.digits(bytes, at, count) }
         guard let year = digits(0, 4), bytes[4] == UInt8(ascii: "-"),
               let month = digits(5, 2), bytes[7] == UInt8(ascii: "-"),
               let day = digits(8, 2),
@@ -33,7 +27,7 @@ public enum TelemetryTime {
               let minute = digits(14, 2), bytes[16] == UInt8(ascii: ":"),
               let second = digits(17, 2)
         else { return nil }
-        guard (1...12).contains(month), day >= 1, day <= daysInMonth(year, month),
+        guard (1...12).contains(month), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month),
               hour <= 23, minute <= 59, second <= 60
         else { return nil }
         var i = 19
@@ -70,8 +64,8 @@ public enum TelemetryTime {
             return nil
         }
         guard i == n else { return nil }
-        let days = daysFromCivil(year, month, day)
-        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
+        let days = CivilDate(year: year, month: month, day: day).dayNumber
+        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
         return seconds * 1_000_000 + fractionMicros
     }
 
@@ -98,61 +92,7 @@ public enum TelemetryTime {
 
     /// Appends the RFC 3339 UTC form of `micros` to `out` (allocation-free when `out` has room).
     public static func appendRFC3339(_ micros: Int64, to out: inout [UInt8]) {
-        var seconds = micros / 1_000_000
-        var fraction = micros % 1_000_000
-        if fraction < 0 { fraction += 1_000_000; seconds -= 1 }
-        var days = seconds / 86_400
-        var secondOfDay = seconds % 86_400
-        if secondOfDay < 0 { secondOfDay += 86_400; days -= 1 }
-        let (year, month, day) = civilFromDays(Int(days))
-        func put(_ v: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var v = v
-            while divisor > 0 { out.append(UInt8(0x30 + v / divisor)); v %= divisor; divisor /= 10 }
-        }
-        put(year, 4); out.append(UInt8(ascii: "-")); put(month, 2); out.append(UInt8(ascii: "-")); put(day, 2)
-        out.append(UInt8(ascii: "T"))
-        let sod = Int(secondOfDay)
-        put(sod / 3600, 2); out.append(UInt8(ascii: ":")); put(sod / 60 % 60, 2); out.append(UInt8(ascii: ":"))
-        put(sod % 60, 2)
-        if fraction != 0 {
-            out.append(UInt8(ascii: "."))
-            var f = Int(fraction), width = 6
-            while f % 10 == 0 { f /= 10; width -= 1 }
-            put(f, width)
-        }
+        DateTimeText.append(micros, separator: UInt8(ascii: "T"), fraction: .trimmed, to: &out)
         out.append(UInt8(ascii: "Z"))
-    }
-
-    static func daysInMonth(_ year: Int, _ month: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = month > 2 ? month - 3 : month + 9
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

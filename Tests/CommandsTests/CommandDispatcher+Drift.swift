@@ -2,6 +2,7 @@ import Commands
 import Foundation
 import Testing
 import TestSupport
+import WallTime
 
 /// 1,000 commands in flight whose timers fire (resends, then timeouts): measures how late each
 /// timer batch is handled, persisted included, by a loop that sleeps until `nextDeadline`.
@@ -16,7 +17,7 @@ struct CommandDispatcherDriftTests {
             SELECT $1::uuid, 'reboot', '{}', 1 + i % 3, 1 FROM generate_series(1, 1000) AS i
             """, [fixture.device.uuidString])
         let core = try dispatcher(fixture)
-        var start = CommandInstant.now()
+        var start = WallInstant.now()
         var sent = 0
         while true {
             let effects = try core.claimPending(limit: 500, now: start)
@@ -31,10 +32,10 @@ struct CommandDispatcherDriftTests {
         var resends = 0
         var batches = 0
         while let deadline = core.nextDeadline {
-            let wait = CommandInstant.now().duration(to: deadline)
-            if wait > .zero { usleep(UInt32(CommandInstant.microsecondsInt(wait))) }
+            let wait = WallInstant.now().duration(to: deadline)
+            if wait > .zero { usleep(UInt32(wait.wholeMicroseconds)) }
             let effects = try core.fireDueTimers(now: .now())
-            let done = CommandInstant.now()
+            let done = WallInstant.now()
             batches += 1
             resends += effects.devicePublishes.count
             lateness.append(Double(done.microseconds - deadline.microseconds) / 1000)
@@ -47,11 +48,5 @@ struct CommandDispatcherDriftTests {
             max \(String(format: "%.1f", sorted.last ?? 0)) ms, \
             p50 \(String(format: "%.1f", sorted[sorted.count / 2])) ms
             """)
-    }
-}
-
-extension CommandInstant {
-    static func microsecondsInt(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
     }
 }

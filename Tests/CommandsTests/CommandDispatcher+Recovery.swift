@@ -2,6 +2,7 @@ import Commands
 import Foundation
 import Testing
 import TestSupport
+import WallTime
 
 @Suite("CommandDispatcher: lifecycle in the database and restart recovery")
 struct CommandDispatcherRecoveryTests {
@@ -9,7 +10,7 @@ struct CommandDispatcherRecoveryTests {
         let fixture = try await CommandFixture.make()
         let id = try fixture.insertCommand(timeout: 30, maxRetries: 2)
         let core = try dispatcher(fixture)
-        let t0 = CommandInstant.now()
+        let t0 = WallInstant.now()
         let effects = try core.claimPending(limit: 10, now: t0)
         let publish = try #require(effects.devicePublishes.first)
         #expect(publish.topic == "devices/SN-1/commands/\(id.uuidString.lowercased())")
@@ -54,14 +55,14 @@ struct CommandDispatcherRecoveryTests {
             SELECT id, \("(extract(epoch FROM sent_at) * 1000000)::bigint") AS sent_us,
                    (extract(epoch FROM acknowledged_at) * 1000000)::bigint AS ack_us FROM device_commands ORDER BY created_at
             """)
-        let sentAt = CommandInstant(microseconds: Int64(rows[2, "sent_us"]!)!)
-        let ackAt = CommandInstant(microseconds: Int64(rows[1, "ack_us"]!)!)
+        let sentAt = WallInstant(microseconds: Int64(rows[2, "sent_us"]!)!)
+        let ackAt = WallInstant(microseconds: Int64(rows[1, "ack_us"]!)!)
         // sent 20 s ago with a 30 s timeout → fires 10 s from now; acknowledged 10 s ago → 20 s from now.
         #expect(core.machine(for: sent)?.deadline == sentAt + .seconds(30))
         #expect(core.machine(for: acked)?.deadline == ackAt + .seconds(30))
 
         // The expired one times out at the first timer pass.
-        let now = CommandInstant.now()
+        let now = WallInstant.now()
         let first = try core.fireDueTimers(now: now)
         #expect(first.devicePublishes.isEmpty)
         #expect(try fixture.status(expired).status == "timeout" && fixture.status(expired).error == "expired")
@@ -102,7 +103,7 @@ struct CommandDispatcherRecoveryTests {
         let b = try dispatcher(fixture)
         try a.loadActive()
         try b.loadActive()
-        let now = CommandInstant.now()
+        let now = WallInstant.now()
         let fromA = try a.fireDueTimers(now: now)
         let fromB = try b.fireDueTimers(now: now)
         #expect(fromA.devicePublishes.count + fromB.devicePublishes.count == 1)
@@ -118,7 +119,7 @@ struct CommandDispatcherRecoveryTests {
         let listener = try fixture.connect()
         try listener.listen(CommandStore.notificationChannel)
         let core = try dispatcher(fixture)
-        let t0 = CommandInstant.now()
+        let t0 = WallInstant.now()
         _ = try core.claimPending(limit: 1, now: t0)
         _ = try core.apply([.deviceOffline(fixture.device)], now: t0 + .seconds(1))
         _ = try core.fireDueTimers(now: t0 + .seconds(30))

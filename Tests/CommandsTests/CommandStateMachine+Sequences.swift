@@ -1,10 +1,11 @@
 import Commands
 import Testing
+import WallTime
 
 /// Whole lifecycles driven by a hand-advanced clock.
 @Suite("CommandStateMachine: lifecycles")
 struct CommandStateMachineSequenceTests {
-    let t0 = CommandInstant(epochSeconds: 1_700_000_000)
+    let t0 = WallInstant(seconds: 1_700_000_000)
 
     func machine(maxRetries: Int = 2, online: Bool = true, ttl: Duration = .seconds(86_400)) -> CommandStateMachine {
         CommandStateMachine(timeout: .seconds(30), maxRetries: maxRetries, expiresAt: t0 + ttl, deviceOnline: online)

@@ -1,12 +1,13 @@
 import Commands
 import Testing
+import WallTime
 
 /// Every event in every status, table-driven, with a hand-driven clock (no I/O, no sleeping).
 @Suite("CommandStateMachine: every event in every status")
 struct CommandStateMachineTransitionTests {
     typealias Action = CommandStateMachine.Action
 
-    static let t0 = CommandInstant(epochSeconds: 1_700_000_000)
+    static let t0 = WallInstant(seconds: 1_700_000_000)
     static let timeout = Duration.seconds(30)
     static let expiry = t0 + .seconds(1000)
 

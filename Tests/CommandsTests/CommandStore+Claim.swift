@@ -3,6 +3,7 @@ import Foundation
 import Postgres
 import Testing
 import TestSupport
+import WallTime
 
 @Suite("CommandStore: notify and claim")
 struct CommandStoreClaimTests {
@@ -18,7 +19,7 @@ struct CommandStoreClaimTests {
         #expect(notified.payload == id.uuidString.lowercased())
 
         let store = CommandStore(connection: try fixture.connect())
-        let now = CommandInstant.now()
+        let now = WallInstant.now()
         let claimed = try store.claimPending(limit: 10, online: .databaseStatus, ttl: .seconds(86_400), now: now)
         #expect(claimed.map(\.id) == [id])
         #expect(claimed.first?.snapshot.status == .sent)
@@ -44,7 +45,7 @@ struct CommandStoreClaimTests {
         let offline = try fixture.insertCommand(device: fixture.offlineDevice)
         let old = try fixture.insertCommand(createdAgo: 120)
         let store = CommandStore(connection: try fixture.connect())
-        let now = CommandInstant.now()
+        let now = WallInstant.now()
         #expect(try store.claimPending(limit: 10, online: .databaseStatus, ttl: .seconds(60), now: now).isEmpty)
         // An explicit presence view overrides devices.status.
         let claimed = try store.claimPending(limit: 10, online: .only([fixture.offlineDevice]), ttl: .seconds(60), now: now)

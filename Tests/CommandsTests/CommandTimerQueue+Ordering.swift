@@ -1,10 +1,11 @@
 import Commands
 import Foundation
 import Testing
+import WallTime
 
 @Suite("CommandTimerQueue")
 struct CommandTimerQueueTests {
-    let t0 = CommandInstant(epochSeconds: 1_000)
+    let t0 = WallInstant(seconds: 1_000)
 
     @Test func firesInDeadlineOrderAndOnlyTheLatestArming() {
         var queue = CommandTimerQueue()
@@ -25,7 +26,7 @@ struct CommandTimerQueueTests {
     @Test func matchesAReferenceModel() {
         var random = SplitMix(seed: 42)
         var queue = CommandTimerQueue()
-        var model: [UUID: CommandInstant] = [:]
+        var model: [UUID: WallInstant] = [:]
         let ids = (0..<300).map { _ in UUID() }
         var now = t0
         for _ in 0..<20_000 {

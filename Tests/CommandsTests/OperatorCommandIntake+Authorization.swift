@@ -3,6 +3,7 @@ import Foundation
 import GatewayConfig
 import Testing
 import TestSupport
+import WallTime
 
 @Suite("OperatorCommandIntake: validation, authorisation, audit")
 struct OperatorCommandIntakeTests {
@@ -138,7 +139,7 @@ struct OperatorCommandIntakeTests {
         let id = try #require(outcome.commandID)
         // Another gateway's dispatcher (fresh, knows nothing but the rows) answers from the audit row.
         let core = try dispatcher(fixture)
-        let t0 = CommandInstant.now()
+        let t0 = WallInstant.now()
         var effects = try core.claimPending(limit: 5, now: t0)
         effects += try core.apply([.result(commandID: id, deviceID: fixture.device, payload: Array(#"{"status":"completed","data":{"ok":true}}"#.utf8))], now: t0 + .seconds(1))
         let responses = effects.operatorPublishes
@@ -152,7 +153,7 @@ struct OperatorCommandIntakeTests {
     @Test func expiredPendingCommandsAreAnsweredBySweep() async throws {
         let fixture = try await CommandFixture.make()
         let payload = #"{"device":"AA:BB:CC:DD:EE:02","type":"reboot","request_id":"late"}"#
-        let start = CommandInstant.now() - .seconds(100)
+        let start = WallInstant.now() - .seconds(100)
         let outcome = try intake(fixture).handle(operatorKey: "clerk_owner", payload: Array(payload.utf8), now: start)
         #expect(outcome.rejection == nil)
         let core = try dispatcher(fixture, ttl: 60)

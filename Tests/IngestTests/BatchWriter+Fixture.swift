@@ -4,6 +4,7 @@ import GatewayConfig
 import Postgres
 import Telemetry
 import TestSupport
+import WallTime
 
 /// A migrated, seeded database with two devices, and helpers to read rows back.
 struct IngestFixture {
@@ -53,7 +54,7 @@ func micros(_ y: Int, _ m: Int, _ d: Int, _ hh: Int64 = 0, _ mm: Int64 = 0, _ ss
     CivilDate(year: y, month: m, day: d).dayNumber * CivilDate.microsPerDay + ((hh * 60 + mm) * 60 + ss) * 1_000_000 + us
 }
 
-func nowMicros() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
+func nowMicros() -> Int64 { WallInstant.now().microseconds }
 
 extension ReadingBatch {
     /// Appends a reading with optional metadata text.

@@ -1,6 +1,7 @@
 import GatewayConfig
 @testable import Ingest
 import Testing
+import WallTime
 
 @Suite("PartitionBucket: day, ISO week and month boundaries in UTC")
 struct PartitionBucketBoundaryTests {

@@ -3,6 +3,7 @@ import GatewayConfig
 import Postgres
 import Testing
 import TestSupport
+import WallTime
 
 @Suite("PartitionManager against PostgreSQL: on demand, concurrent, interval changes, premake, retention")
 struct PartitionManagerDatabaseTests {
@@ -14,7 +15,7 @@ struct PartitionManagerDatabaseTests {
                 let row = try f.db.execute("""
                     SELECT partition_name, (extract(epoch FROM range_start) * 1000000)::bigint, (extract(epoch FROM range_end) * 1000000)::bigint
                     FROM mash_partition_bucket($1::timestamp, $2)
-                    """, [TimestampText.utc(ts), interval.rawValue]).rows[0]
+                    """, [DateTimeText.format(ts, fraction: .sixDigitsUnlessZero), interval.rawValue]).rows[0]
                 #expect(row == [swift.name, String(swift.startMicros), String(swift.endMicros)])
             }
         }
@@ -36,7 +37,7 @@ struct PartitionManagerDatabaseTests {
         // Every row is in the partition named for its bucket.
         let placed = try f.db.execute("SELECT tableoid::regclass::text, timestamp::text FROM sensor_readings").rows
         for row in placed {
-            let ts = times.first { TimestampText.utc($0) == row[1]! }!
+            let ts = times.first { DateTimeText.format($0, fraction: .sixDigitsUnlessZero) == row[1]! }!
             #expect(row[0] == PartitionBucket(containing: ts, interval: interval).name)
         }
         // A second batch on known days sends no partition SQL and creates nothing.

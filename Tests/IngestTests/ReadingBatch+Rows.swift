@@ -1,6 +1,7 @@
 @testable import Ingest
 import Telemetry
 import Testing
+import WallTime
 
 @Suite("ReadingBatch: rows, in-batch repeats, days, serialization")
 struct ReadingBatchRowsTests {

@@ -3,6 +3,7 @@ import Logging
 import Postgres
 import Presence
 import TestSupport
+import WallTime
 
 /// A migrated database with `count` devices named dev-1…dev-N; returns the connection and their ids in name order.
 func databaseWithDevices(_ count: Int, configuration: String = "{}") async throws -> (PostgresConnection, [PresenceDeviceID]) {
@@ -22,7 +23,7 @@ func databaseWithDevices(_ count: Int, configuration: String = "{}") async throw
 }
 
 func makeTracker(
-    _ db: PostgresConnection, startedAt: PresenceInstant, offlineAfter: Int = 90, severity: AlertSeverity = .high,
+    _ db: PostgresConnection, startedAt: WallInstant, offlineAfter: Int = 90, severity: AlertSeverity = .high,
     refreshInterval: Duration = .seconds(1_000_000)
 ) throws -> PresenceTracker {
     try PresenceTracker(

@@ -1,5 +1,6 @@
 import Presence
 import Testing
+import WallTime
 
 @Suite("PresenceMachine: uptime and downtime")
 struct PresenceMachineAccountingTests {
@@ -43,7 +44,7 @@ struct PresenceMachineAccountingTests {
         for _ in 0..<5_000 {
             now += Int64(next(20_000_000)) + 1   // up to 20 s, microsecond steps
             let d = devices[Int(next(3))]
-            let at = PresenceInstant(microseconds: t(0).microseconds + now)
+            let at = WallInstant(microseconds: t(0).microseconds + now)
             switch next(10) {
             case 0...4: apply(machine.messageSeen(d, at: at))
             case 5: apply(machine.heartbeat(d, at: at))
@@ -52,7 +53,7 @@ struct PresenceMachineAccountingTests {
             default: apply(machine.sweep(now: at))
             }
         }
-        let end = PresenceInstant(microseconds: t(0).microseconds + now)
+        let end = WallInstant(microseconds: t(0).microseconds + now)
         apply(machine.sweep(now: end))
         for (i, d) in devices.enumerated() {
             var expected = reference[i]

@@ -1,12 +1,13 @@
 import Presence
+import WallTime
 
 /// Instants for tests: whole seconds (plus microseconds) after a fixed epoch, so expectations read as arithmetic.
-func t(_ seconds: Int64, us: Int64 = 0) -> PresenceInstant {
-    PresenceInstant(microseconds: 1_700_000_000_000_000 + seconds * 1_000_000 + us)
+func t(_ seconds: Int64, us: Int64 = 0) -> WallInstant {
+    WallInstant(microseconds: 1_700_000_000_000_000 + seconds * 1_000_000 + us)
 }
 
 /// A machine started at t(0) with a 90 s default limit.
-func makeMachine(offlineAfter: Duration = .seconds(90), startedAt: PresenceInstant = t(0)) -> PresenceMachine {
+func makeMachine(offlineAfter: Duration = .seconds(90), startedAt: WallInstant = t(0)) -> PresenceMachine {
     PresenceMachine(defaultOfflineAfter: offlineAfter, startedAt: startedAt)
 }
 
@@ -17,7 +18,7 @@ extension PresenceMachine {
     }
 
     /// A device that came online at `at` (restored offline, then a message).
-    mutating func onlineDevice(at: PresenceInstant) -> PresenceDevice {
+    mutating func onlineDevice(at: WallInstant) -> PresenceDevice {
         let device = restoreQuietly(RestoredPresence(isOnline: false))
         _ = messageSeen(device, at: at)
         return device

@@ -2,6 +2,7 @@ import DeviceRegistry
 import Foundation
 import GatewayConfig
 import Logging
+import Postgres
 
 /// Runs one `ThresholdRuleMachine` per device and rule and performs their actions against the `AlertStore`.
 ///
@@ -53,7 +54,7 @@ public final class ThresholdAlertEngine {
 
     /// Rebuilds the state of every unresolved threshold alert; returns how many.
     @discardableResult
-    public func restore() throws(AlertsError) -> Int {
+    public func restore() throws(StoreError) -> Int {
         for stored in try store.loadOpen() {
             guard let rule = stored.rule else {
                 logger.warning("open threshold alert with an unreadable threshold_config; left for operators", metadata: ["alert_id": "\(stored.id)"])
@@ -91,7 +92,7 @@ public final class ThresholdAlertEngine {
     // MARK: Events
 
     /// Applies readings in order; returns what to publish on `alerts/{device}`.
-    public func record(_ readings: [AlertReading]) throws(AlertsError) -> [AlertNotice] {
+    public func record(_ readings: [AlertReading]) throws(StoreError) -> [AlertNotice] {
         var notices: [AlertNotice] = []
         for reading in readings {
             for rule in rules(for: reading.device, sensor: reading.sensor) {
@@ -111,7 +112,7 @@ public final class ThresholdAlertEngine {
     }
 
     /// Raises conditions that have held for `for_s` and escalates what is due.
-    public func tick(now: Int64) throws(AlertsError) -> [AlertNotice] {
+    public func tick(now: Int64) throws(StoreError) -> [AlertNotice] {
         var notices: [AlertNotice] = []
         for key in Array(entries.keys) {
             guard var entry = entries[key] else { continue }
@@ -133,7 +134,7 @@ public final class ThresholdAlertEngine {
 
     /// Writes the collected `current_value` changes (one statement); alerts found resolved by
     /// someone else are forgotten (resolved by operator, for the machine).
-    public func flushCurrentValues() throws(AlertsError) {
+    public func flushCurrentValues() throws(StoreError) {
         guard !dirtyCurrent.isEmpty else { return }
         let values = dirtyCurrent
         let resolvedElsewhere = try store.updateCurrentValues(values)
@@ -159,7 +160,7 @@ public final class ThresholdAlertEngine {
 
     private func perform(
         _ action: ThresholdRuleMachine.Action, key: Key, entry: inout Entry, at: Int64, notices: inout [AlertNotice]
-    ) throws(AlertsError) {
+    ) throws(StoreError) {
         let rule = entry.machine.rule
         switch action {
         case .nothing:

@@ -20,21 +20,13 @@ public final class AlertStore: @unchecked Sendable {
     }
 
     @discardableResult
-    private func execute(_ operation: String, _ sql: String, _ parameters: [String?] = []) throws(AlertsError) -> PostgresRows {
+    private func execute(_ operation: String, _ sql: String, _ parameters: [String?] = []) throws(StoreError) -> PostgresRows {
         statementsExecuted += 1
         do {
             return try connection.execute(sql, parameters)
         } catch {
-            throw AlertsError(.database, operation: operation, underlying: error)
+            throw StoreError(.database, store: "alerts", operation: operation, underlying: error)
         }
-    }
-
-    static func timestamp(_ expression: String) -> String {
-        "('epoch'::timestamp + (\(expression)) * interval '1 microsecond')"
-    }
-
-    static func microseconds(_ column: String) -> String {
-        "(extract(epoch FROM \(column)) * 1000000)::bigint"
     }
 
     /// A value as a `numeric` literal parameter.
@@ -46,19 +38,19 @@ public final class AlertStore: @unchecked Sendable {
         SELECT a.id, a.device_id, COALESCE(NULLIF(d.serial_number, ''), NULLIF(d.mac_address, ''), d.id::text) AS publish_key,
                a.threshold_config::text AS rule, a.threshold_config ->> 'name' AS name, a.severity, a.title,
                COALESCE(a.escalation_level, 1) AS level, COALESCE(a.acknowledged, false) AS ack,
-               COALESCE((a.metadata ->> 'escalated_at_us')::bigint, \(microseconds("a.created_at"))) AS escalated_at,
+               COALESCE((a.metadata ->> 'escalated_at_us')::bigint, \(SQLText.microseconds("a.created_at"))) AS escalated_at,
                COALESCE(a.current_value, a.trigger_value, 0)::float8 AS current
         FROM alerts a JOIN devices d ON d.id = a.device_id
         WHERE a.alert_type = 'threshold' AND a.resolved IS NOT TRUE AND a.threshold_config ? 'name'
         """
 
     /// Every unresolved threshold alert.
-    public func loadOpen() throws(AlertsError) -> [StoredThresholdAlert] {
+    public func loadOpen() throws(StoreError) -> [StoredThresholdAlert] {
         try Self.stored(execute("load open threshold alerts", Self.openColumns))
     }
 
     /// The unresolved alert of `device` for the rule `name`, if any (after a raise found one already open).
-    public func open(device: PackedUUID, rule name: String) throws(AlertsError) -> StoredThresholdAlert? {
+    public func open(device: PackedUUID, rule name: String) throws(StoreError) -> StoredThresholdAlert? {
         try Self.stored(execute("load an open threshold alert", Self.openColumns + " AND a.device_id = $1::uuid AND a.threshold_config ->> 'name' = $2",
                                 [device.string, name])).first
     }
@@ -84,9 +76,9 @@ public final class AlertStore: @unchecked Sendable {
     /// Returns the new alert's id, or nil when one is already open for this device and rule.
     public func raise(
         device: PackedUUID, rule: AlertRule, title: String, message: String, trigger: Double, at: Int64
-    ) throws(AlertsError) -> String? {
+    ) throws(StoreError) -> String? {
         let ruleJSON = String(decoding: (try? Self.ruleEncoder.encode(rule)) ?? Data("{}".utf8), as: UTF8.self)
-        let ts = Self.timestamp("$8::bigint")
+        let ts = SQLText.timestamp("$8::bigint")
         let rows = try execute("raise threshold alert", """
             WITH new_alert AS (
                 INSERT INTO alerts (device_id, alert_type, severity, title, message, threshold_config, trigger_value, current_value,
@@ -121,8 +113,8 @@ public final class AlertStore: @unchecked Sendable {
 
     /// Sets `escalation_level` and adds the owner's notification, in ONE statement; false when the
     /// alert is no longer open and unacknowledged (someone acted meanwhile: nothing written).
-    public func escalate(alertID: String, level: Int, at: Int64, priority: String) throws(AlertsError) -> Bool {
-        let ts = Self.timestamp("$3::bigint")
+    public func escalate(alertID: String, level: Int, at: Int64, priority: String) throws(StoreError) -> Bool {
+        let ts = SQLText.timestamp("$3::bigint")
         let rows = try execute("escalate threshold alert", """
             WITH escalated AS (
                 UPDATE alerts SET escalation_level = $2::int, updated_at = \(ts),
@@ -145,8 +137,8 @@ public final class AlertStore: @unchecked Sendable {
     }
 
     /// Auto-resolves an open alert; false when it was already resolved.
-    public func autoResolve(alertID: String, current: Double, at: Int64) throws(AlertsError) -> Bool {
-        let ts = Self.timestamp("$3::bigint")
+    public func autoResolve(alertID: String, current: Double, at: Int64) throws(StoreError) -> Bool {
+        let ts = SQLText.timestamp("$3::bigint")
         return try !execute("auto-resolve threshold alert", """
             UPDATE alerts SET resolved = TRUE, resolved_at = \(ts), current_value = $2::numeric, updated_at = \(ts)
             WHERE id = $1::uuid AND resolved IS NOT TRUE
@@ -156,7 +148,7 @@ public final class AlertStore: @unchecked Sendable {
 
     /// Writes the latest `current_value` of several open alerts in ONE statement; returns the ids
     /// that turned out to be resolved already (by someone else), so the engine can forget them.
-    public func updateCurrentValues(_ values: [String: Double]) throws(AlertsError) -> Set<String> {
+    public func updateCurrentValues(_ values: [String: Double]) throws(StoreError) -> Set<String> {
         guard !values.isEmpty else { return [] }
         let ids = Array(values.keys)
         let rows = try execute("update current values", """
@@ -164,7 +156,7 @@ public final class AlertStore: @unchecked Sendable {
             FROM unnest($1::uuid[], $2::numeric[]) AS v(id, value)
             WHERE a.id = v.id AND a.resolved IS NOT TRUE
             RETURNING a.id
-            """, ["{" + ids.joined(separator: ",") + "}", "{" + ids.map { Self.number(values[$0]!) }.joined(separator: ",") + "}"])
+            """, [SQLText.plainArray(ids), SQLText.plainArray(ids.map { Self.number(values[$0]!) })])
         let updated = Set((0..<rows.count).compactMap { rows[$0, "id"] })
         return Set(ids).subtracting(updated)
     }
@@ -172,7 +164,7 @@ public final class AlertStore: @unchecked Sendable {
     // MARK: Operator actions
 
     /// Any alert by id, with its device's owner and publish key; nil when there is none.
-    public func target(alertID: UUID) throws(AlertsError) -> AlertTarget? {
+    public func target(alertID: UUID) throws(StoreError) -> AlertTarget? {
         let rows = try execute("look up alert", """
             SELECT a.id, a.alert_type, a.device_id, d.user_id,
                    COALESCE(NULLIF(d.serial_number, ''), NULLIF(d.mac_address, ''), d.id::text) AS publish_key,
@@ -191,8 +183,8 @@ public final class AlertStore: @unchecked Sendable {
     }
 
     /// Sets `acknowledged`, `acknowledged_by`, `acknowledged_at`; false when it was already acknowledged or is resolved.
-    public func acknowledge(alertID: String, by userID: UUID, at: Int64) throws(AlertsError) -> Bool {
-        let ts = Self.timestamp("$3::bigint")
+    public func acknowledge(alertID: String, by userID: UUID, at: Int64) throws(StoreError) -> Bool {
+        let ts = SQLText.timestamp("$3::bigint")
         return try !execute("acknowledge alert", """
             UPDATE alerts SET acknowledged = TRUE, acknowledged_by = $2::uuid, acknowledged_at = \(ts), updated_at = \(ts)
             WHERE id = $1::uuid AND resolved IS NOT TRUE AND acknowledged IS NOT TRUE
@@ -201,8 +193,8 @@ public final class AlertStore: @unchecked Sendable {
     }
 
     /// Sets `resolved`, `resolved_by`, `resolved_at`; false when it was already resolved.
-    public func resolve(alertID: String, by userID: UUID, at: Int64) throws(AlertsError) -> Bool {
-        let ts = Self.timestamp("$3::bigint")
+    public func resolve(alertID: String, by userID: UUID, at: Int64) throws(StoreError) -> Bool {
+        let ts = SQLText.timestamp("$3::bigint")
         return try !execute("resolve alert", """
             UPDATE alerts SET resolved = TRUE, resolved_by = $2::uuid, resolved_at = \(ts), updated_at = \(ts)
             WHERE id = $1::uuid AND resolved IS NOT TRUE

@@ -1,6 +1,8 @@
 import Foundation
 import GatewayConfig
 import Logging
+import Postgres
+import WallTime
 
 /// The synchronous core of command delivery: state machines in memory, rows in PostgreSQL,
 /// MQTT publishes returned as effects.
@@ -41,7 +43,7 @@ public final class CommandDispatcher {
     public var inFlightCount: Int { tracked.count }
 
     /// The earliest timer; call `fireDueTimers` when it is reached. Nil when nothing is in flight.
-    public var nextDeadline: CommandInstant? { timers.nextDeadline }
+    public var nextDeadline: WallInstant? { timers.nextDeadline }
 
     /// The machine of a command in flight (for tests and diagnostics).
     public func machine(for id: UUID) -> CommandStateMachine? { tracked[id]?.machine }
@@ -53,7 +55,7 @@ public final class CommandDispatcher {
     /// `acknowledged_at`, and rows past `created_at + ttl` time out (`expired`) at the next
     /// `fireDueTimers`. `online` overrides the rows' `devices.status`. Returns how many were loaded.
     @discardableResult
-    public func loadActive(online: CommandStore.OnlineDevices = .databaseStatus) throws(CommandsError) -> Int {
+    public func loadActive(online: CommandStore.OnlineDevices = .databaseStatus) throws(StoreError) -> Int {
         let rows = try store.loadActive()
         for row in rows { track(row, online: Self.isOnline(row, online)) }
         return rows.count
@@ -61,7 +63,7 @@ public final class CommandDispatcher {
 
     /// Claims and sends up to `limit` pending commands of online devices; returns the publishes (and
     /// `sent` responses) to perform.
-    public func claimPending(limit: Int, online: CommandStore.OnlineDevices = .databaseStatus, now: CommandInstant) throws(CommandsError) -> [CommandEffect] {
+    public func claimPending(limit: Int, online: CommandStore.OnlineDevices = .databaseStatus, now: WallInstant) throws(StoreError) -> [CommandEffect] {
         let rows = try store.claimPending(limit: limit, online: online, ttl: ttl, now: now)
         var batch = Batch()
         for row in rows {
@@ -89,7 +91,7 @@ public final class CommandDispatcher {
     }
 
     /// Applies device and presence events; returns the effects to perform.
-    public func apply(_ events: [CommandEvent], now: CommandInstant) throws(CommandsError) -> [CommandEffect] {
+    public func apply(_ events: [CommandEvent], now: WallInstant) throws(StoreError) -> [CommandEffect] {
         // Commands this gateway does not hold (acked through another gateway's subscription, or a
         // late ack of a re-queued command) are read from the database first.
         let unknown = Set(events.compactMap(\.commandID)).filter { tracked[$0] == nil }
@@ -154,7 +156,7 @@ public final class CommandDispatcher {
     }
 
     /// Fires every timer due at `now` (resends, ack/result timeouts, expiries); returns the effects.
-    public func fireDueTimers(now: CommandInstant) throws(CommandsError) -> [CommandEffect] {
+    public func fireDueTimers(now: WallInstant) throws(StoreError) -> [CommandEffect] {
         var batch = Batch()
         let due = timers.popDue(now: now)
         for (id, _) in due {
@@ -174,7 +176,7 @@ public final class CommandDispatcher {
     /// Housekeeping for the poll interval: times out pending commands past their TTL (nobody
     /// claimed them, usually because the device stayed offline) and adopts `sent`/`acknowledged`
     /// rows overdue by more than `grace` that no gateway is watching (their gateway died).
-    public func sweep(now: CommandInstant, grace: Duration = .seconds(10)) throws(CommandsError) -> [CommandEffect] {
+    public func sweep(now: WallInstant, grace: Duration = .seconds(10)) throws(StoreError) -> [CommandEffect] {
         var effects: [CommandEffect] = []
         for row in try store.expirePending(ttl: ttl, now: now) {
             effects += responses(for: row, status: .timeout, error: row.snapshot.errorMessage)
@@ -205,7 +207,7 @@ public final class CommandDispatcher {
     }
 
     /// Persists the batch's transitions in one statement, then turns the winners' actions into effects.
-    private func commit(_ batch: Batch, now: CommandInstant) throws(CommandsError) -> [CommandEffect] {
+    private func commit(_ batch: Batch, now: WallInstant) throws(StoreError) -> [CommandEffect] {
         var transitions: [CommandStore.Transition] = []
         for id in batch.order {
             guard let entry = tracked[id], entry.machine.snapshot != entry.persisted else { continue }

@@ -1,4 +1,5 @@
 import Foundation
+import WallTime
 
 /// One timer per command in a binary min-heap of absolute deadlines.
 ///
@@ -9,7 +10,7 @@ import Foundation
 /// entries outnumber live ones.
 public struct CommandTimerQueue: Sendable {
     struct Entry: Sendable {
-        var deadline: CommandInstant
+        var deadline: WallInstant
         var generation: UInt64
         var id: UUID
     }
@@ -25,7 +26,7 @@ public struct CommandTimerQueue: Sendable {
     public var count: Int { live.count }
 
     /// The earliest armed deadline, if any: how long the owner's loop may sleep.
-    public var nextDeadline: CommandInstant? {
+    public var nextDeadline: WallInstant? {
         mutating get {
             dropStaleTop()
             return heap.first?.deadline
@@ -33,7 +34,7 @@ public struct CommandTimerQueue: Sendable {
     }
 
     /// Arms (or re-arms) the command's timer at `deadline`, replacing any earlier one.
-    public mutating func arm(_ id: UUID, at deadline: CommandInstant) {
+    public mutating func arm(_ id: UUID, at deadline: WallInstant) {
         nextGeneration += 1
         live[id] = nextGeneration
         push(Entry(deadline: deadline, generation: nextGeneration, id: id))
@@ -45,8 +46,8 @@ public struct CommandTimerQueue: Sendable {
     }
 
     /// The commands whose deadline is at or before `now`, earliest first, with their deadlines; each is disarmed.
-    public mutating func popDue(now: CommandInstant) -> [(id: UUID, deadline: CommandInstant)] {
-        var due: [(id: UUID, deadline: CommandInstant)] = []
+    public mutating func popDue(now: WallInstant) -> [(id: UUID, deadline: WallInstant)] {
+        var due: [(id: UUID, deadline: WallInstant)] = []
         while let top = heap.first, top.deadline <= now {
             pop()
             if live[top.id] == top.generation {

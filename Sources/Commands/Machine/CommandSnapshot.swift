@@ -1,3 +1,5 @@
+import WallTime
+
 /// The columns of a `device_commands` row that the lifecycle changes.
 ///
 /// The dispatcher persists a transition as "from this snapshot to that one", conditional on the
@@ -7,15 +9,15 @@ public struct CommandSnapshot: Sendable, Equatable {
     public var status: CommandStatus
     public var retryCount: Int
     /// The latest send.
-    public var sentAt: CommandInstant?
-    public var acknowledgedAt: CommandInstant?
+    public var sentAt: WallInstant?
+    public var acknowledgedAt: WallInstant?
     /// When the command reached a terminal status (completed, failed or timeout).
-    public var completedAt: CommandInstant?
+    public var completedAt: WallInstant?
     public var errorMessage: String?
 
     public init(
-        status: CommandStatus, retryCount: Int = 0, sentAt: CommandInstant? = nil,
-        acknowledgedAt: CommandInstant? = nil, completedAt: CommandInstant? = nil, errorMessage: String? = nil
+        status: CommandStatus, retryCount: Int = 0, sentAt: WallInstant? = nil,
+        acknowledgedAt: WallInstant? = nil, completedAt: WallInstant? = nil, errorMessage: String? = nil
     ) {
         self.status = status
         self.retryCount = retryCount

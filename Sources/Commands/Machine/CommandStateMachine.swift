@@ -1,3 +1,5 @@
+import WallTime
+
 /// The lifecycle of one device command as a value: events in, one action out, timers as actions.
 ///
 /// `pending → sent → acknowledged → completed | failed`, with `timeout` reachable from every
@@ -47,16 +49,16 @@ public struct CommandStateMachine: Sendable, Equatable {
     /// What the owner of the machine must do after an event.
     public enum Action: Sendable, Equatable {
         /// Persist `sent`, publish this attempt to the device, arm the timer at `deadline`.
-        case send(attempt: Int, deadline: CommandInstant)
+        case send(attempt: Int, deadline: WallInstant)
         /// Persist `acknowledged`, arm the timer at `deadline`.
-        case acknowledge(deadline: CommandInstant)
+        case acknowledge(deadline: WallInstant)
         /// Persist the terminal status and forget the command (and its timer).
         /// `acknowledgedNow`: a result arrived without an ack, which is reported as an ack too.
         case finish(Outcome, acknowledgedNow: Bool)
         /// Persist `pending` (retries unchanged) and forget the command: it is claimed again when its device is online.
         case requeue
         /// Arm (or re-arm) the timer at this instant; nothing else changed.
-        case scheduleTimeout(CommandInstant)
+        case scheduleTimeout(WallInstant)
         /// Nothing to do (e.g. a presence change that does not matter in this status).
         case none
         /// A late, duplicate or impossible event; log it, change nothing.
@@ -71,7 +73,7 @@ public struct CommandStateMachine: Sendable, Equatable {
     /// Resends allowed after the first send (`max_retries`).
     public let maxRetries: Int
     /// `created_at + ttl`: after it the command times out with error `expired`.
-    public let expiresAt: CommandInstant
+    public let expiresAt: WallInstant
     /// The row's lifecycle columns as they should be persisted.
     public private(set) var snapshot: CommandSnapshot
     /// Whether the device is believed online; offline devices do not spend retries.
@@ -81,7 +83,7 @@ public struct CommandStateMachine: Sendable, Equatable {
     public var retryCount: Int { snapshot.retryCount }
 
     /// A machine for a row in any status (a new `pending` row, or one rebuilt after a restart).
-    public init(snapshot: CommandSnapshot = CommandSnapshot(status: .pending), timeout: Duration, maxRetries: Int, expiresAt: CommandInstant, deviceOnline: Bool) {
+    public init(snapshot: CommandSnapshot = CommandSnapshot(status: .pending), timeout: Duration, maxRetries: Int, expiresAt: WallInstant, deviceOnline: Bool) {
         self.snapshot = snapshot
         self.timeout = timeout
         self.maxRetries = max(0, maxRetries)
@@ -93,7 +95,7 @@ public struct CommandStateMachine: Sendable, Equatable {
     ///
     /// Rebuilding a machine from a row and arming this deadline is how timers survive a restart:
     /// a send 20 s ago with a 30 s timeout fires 10 s after the restart, not 30.
-    public var deadline: CommandInstant? {
+    public var deadline: WallInstant? {
         switch snapshot.status {
         case .pending:
             return expiresAt
@@ -111,7 +113,7 @@ public struct CommandStateMachine: Sendable, Equatable {
     // MARK: Events
 
     /// The dispatcher wants to send a pending command now (it claimed the row).
-    public mutating func dispatch(at now: CommandInstant) -> Action {
+    public mutating func dispatch(at now: WallInstant) -> Action {
         if let expired = expireIfDue(at: now) { return expired }
         guard snapshot.status == .pending else { return .ignored(reason: "dispatch while \(snapshot.status)") }
         guard deviceOnline else { return .scheduleTimeout(expiresAt) }
@@ -119,7 +121,7 @@ public struct CommandStateMachine: Sendable, Equatable {
     }
 
     /// The device is online again: a pending command is sent (without spending a retry).
-    public mutating func deviceCameOnline(at now: CommandInstant) -> Action {
+    public mutating func deviceCameOnline(at now: WallInstant) -> Action {
         deviceOnline = true
         if let expired = expireIfDue(at: now) { return expired }
         guard snapshot.status == .pending else { return .none }
@@ -127,7 +129,7 @@ public struct CommandStateMachine: Sendable, Equatable {
     }
 
     /// The device went offline; armed timers keep running (see the type's rules).
-    public mutating func deviceWentOffline(at now: CommandInstant) -> Action {
+    public mutating func deviceWentOffline(at now: WallInstant) -> Action {
         deviceOnline = false
         if let expired = expireIfDue(at: now) { return expired }
         return .none
@@ -135,7 +137,7 @@ public struct CommandStateMachine: Sendable, Equatable {
 
     /// The device acknowledged the command (`…/ack`). Accepted while pending too: an ack of an
     /// earlier send that arrives after the command went back to `pending`.
-    public mutating func acknowledged(at now: CommandInstant) -> Action {
+    public mutating func acknowledged(at now: WallInstant) -> Action {
         if let expired = expireIfDue(at: now) { return expired }
         switch snapshot.status {
         case .pending, .sent:
@@ -150,7 +152,7 @@ public struct CommandStateMachine: Sendable, Equatable {
     }
 
     /// The device reported a result (`…/result`): completed, or failed with an error.
-    public mutating func resultReceived(succeeded: Bool, error: String? = nil, at now: CommandInstant) -> Action {
+    public mutating func resultReceived(succeeded: Bool, error: String? = nil, at now: WallInstant) -> Action {
         if let expired = expireIfDue(at: now) { return expired }
         let outcome: Outcome = succeeded ? .completed : .failed(error: error ?? "failed")
         switch snapshot.status {
@@ -167,7 +169,7 @@ public struct CommandStateMachine: Sendable, Equatable {
     }
 
     /// The armed timer fired. Early or stale firings re-arm instead of acting.
-    public mutating func timerFired(at now: CommandInstant) -> Action {
+    public mutating func timerFired(at now: WallInstant) -> Action {
         if let expired = expireIfDue(at: now) { return expired }
         guard let deadline else { return .ignored(reason: "timer after \(snapshot.status)") }
         if now < deadline { return .scheduleTimeout(deadline) }
@@ -196,7 +198,7 @@ public struct CommandStateMachine: Sendable, Equatable {
     }
 
     /// Publishing the latest send failed (no broker connection): back to pending, no retry spent.
-    public mutating func publishFailed(at now: CommandInstant) -> Action {
+    public mutating func publishFailed(at now: WallInstant) -> Action {
         if let expired = expireIfDue(at: now) { return expired }
         guard snapshot.status == .sent else { return .ignored(reason: "publish failure while \(snapshot.status)") }
         snapshot.status = .pending
@@ -205,20 +207,20 @@ public struct CommandStateMachine: Sendable, Equatable {
 
     // MARK: Helpers
 
-    private mutating func send(at now: CommandInstant) -> Action {
+    private mutating func send(at now: WallInstant) -> Action {
         snapshot.status = .sent
         snapshot.sentAt = now
         return .send(attempt: snapshot.retryCount + 1, deadline: min(now + timeout, expiresAt))
     }
 
-    private mutating func finish(_ outcome: Outcome, at now: CommandInstant) {
+    private mutating func finish(_ outcome: Outcome, at now: WallInstant) {
         snapshot.status = outcome.status
         snapshot.completedAt = now
         snapshot.errorMessage = outcome.error
     }
 
     /// Times the command out with `expired` when `now` is at or past the TTL and it is not finished.
-    private mutating func expireIfDue(at now: CommandInstant) -> Action? {
+    private mutating func expireIfDue(at now: WallInstant) -> Action? {
         guard !snapshot.status.isTerminal, now >= expiresAt else { return nil }
         let outcome = Outcome.timedOut(error: Self.expiredError)
         finish(outcome, at: now)

@@ -2,6 +2,7 @@ import Foundation
 import GatewayConfig
 import Logging
 import Postgres
+import WallTime
 
 /// Turns `operators/{operator}/commands` messages into `device_commands` rows, or refusals.
 ///
@@ -37,7 +38,7 @@ public final class OperatorCommandIntake {
     }
 
     /// Handles one request from `operatorKey` (the `{operator}` of the topic). Throws only on database failure.
-    public func handle(operatorKey: String, payload: [UInt8], now: CommandInstant) throws(CommandsError) -> Outcome {
+    public func handle(operatorKey: String, payload: [UInt8], now: WallInstant) throws(StoreError) -> Outcome {
         let parsed = OperatorCommandRequest.parse(payload, settings: settings)
         let deviceKey: String?
         let requestID: String?
@@ -56,10 +57,10 @@ public final class OperatorCommandIntake {
         let device: ResolvedDevice?
         do {
             device = try deviceKey.flatMap { try resolveDevice($0) }
-        } catch let error as CommandsError {
+        } catch let error as StoreError {
             throw error
         } catch {
-            throw CommandsError(.database, operation: "resolve device", message: "\(error)")
+            throw StoreError(.database, store: "commands", operation: "resolve device", message: "\(error)")
         }
         let user = try store.operatorUser(key: operatorKey)
         if reason == nil {

@@ -1,4 +1,5 @@
 import Foundation
+import WallTime
 
 /// Who asked for a command over `operators/{operator}/commands`, so every state change can be answered.
 ///
@@ -29,7 +30,7 @@ public struct CommandRow: Sendable, Equatable {
     public var snapshot: CommandSnapshot
     public var maxRetries: Int
     public var timeoutSeconds: Int
-    public var createdAt: CommandInstant
+    public var createdAt: WallInstant
     /// Where the gateway publishes to the device: serial number, else MAC address as stored, else id (CONTRACT §3).
     public var publishKey: String?
     /// `devices.status = 'online'` when the row was read.
@@ -38,7 +39,7 @@ public struct CommandRow: Sendable, Equatable {
 
     public init(
         id: UUID, deviceID: UUID?, userID: UUID?, commandType: String, commandDataJSON: String, snapshot: CommandSnapshot,
-        maxRetries: Int, timeoutSeconds: Int, createdAt: CommandInstant, publishKey: String?, deviceOnline: Bool,
+        maxRetries: Int, timeoutSeconds: Int, createdAt: WallInstant, publishKey: String?, deviceOnline: Bool,
         origin: OperatorOrigin?
     ) {
         self.id = id

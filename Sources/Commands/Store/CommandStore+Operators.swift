@@ -1,9 +1,10 @@
 import Foundation
 import Postgres
+import WallTime
 
 extension CommandStore {
     /// The user behind an `{operator}` key: `email` (case-insensitive), else `clerk_user_id`, else `id` (CONTRACT §3).
-    public func operatorUser(key: String) throws(CommandsError) -> OperatorUser? {
+    public func operatorUser(key: String) throws(StoreError) -> OperatorUser? {
         let rows = try execute("look up operator", """
             SELECT id, COALESCE(role, 'user') AS role, COALESCE(is_active, false) AS active, deleted_at IS NOT NULL AS deleted
             FROM users
@@ -17,7 +18,7 @@ extension CommandStore {
 
     /// A plain SQL device lookup by serial number, MAC address (any case, with or without colons) or id,
     /// ignoring deleted devices; the gateway normally passes its device registry instead.
-    public func resolveDevice(_ key: String) throws(CommandsError) -> ResolvedDevice? {
+    public func resolveDevice(_ key: String) throws(StoreError) -> ResolvedDevice? {
         let rows = try execute("resolve device", """
             SELECT id, user_id, COALESCE(NULLIF(serial_number, ''), NULLIF(mac_address, ''), id::text) AS publish_key
             FROM devices
@@ -34,8 +35,8 @@ extension CommandStore {
 
     /// Inserts an accepted operator command and its audit row in one statement; returns the command's id.
     public func insertOperatorCommand(
-        _ request: OperatorCommandRequest, deviceID: UUID, userID: UUID, operatorKey: String, now: CommandInstant
-    ) throws(CommandsError) -> UUID {
+        _ request: OperatorCommandRequest, deviceID: UUID, userID: UUID, operatorKey: String, now: WallInstant
+    ) throws(StoreError) -> UUID {
         let rows = try execute("insert operator command", """
             WITH command AS (
                 INSERT INTO device_commands (device_id, user_id, command_type, command_data, status, max_retries, timeout_seconds, created_at)
@@ -54,7 +55,7 @@ extension CommandStore {
                 String(request.timeoutSeconds), String(now.microseconds), request.requestJSON, operatorKey, request.requestID,
             ])
         guard let id = rows[0, "id"].flatMap(UUID.init(uuidString:)) else {
-            throw CommandsError(.malformedRow, operation: "insert operator command", message: "no id returned")
+            throw StoreError(.malformedRow, store: "commands", operation: "insert operator command", message: "no id returned")
         }
         return id
     }
@@ -63,7 +64,7 @@ extension CommandStore {
     ///
     /// `request_id` is the operator's idempotency key: a request delivered twice (an operator's QoS 1
     /// redelivery, or the ring replayed after a gateway crash) must not create a second command.
-    public func existingOperatorCommand(requestID: String, userID: UUID) throws(CommandsError) -> (id: UUID, status: String)? {
+    public func existingOperatorCommand(requestID: String, userID: UUID) throws(StoreError) -> (id: UUID, status: String)? {
         let rows = try execute("find operator request", """
             SELECT c.id::text AS id, c.status FROM audit_logs a JOIN device_commands c ON c.id = a.entity_id
             WHERE a.request_id = $1 AND a.user_id = $2::uuid AND a.action = 'command.create'
@@ -76,8 +77,8 @@ extension CommandStore {
     /// One `audit_logs` row; `extra` keys are merged into `new_values`.
     public func insertAudit(
         userID: UUID?, entityType: String, entityID: UUID, action: String, newValuesJSON: String,
-        extra: [String: String], requestID: String?, now: CommandInstant
-    ) throws(CommandsError) {
+        extra: [String: String], requestID: String?, now: WallInstant
+    ) throws(StoreError) {
         let extraJSON = "{" + extra.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)):\(JSONText.string($0.value))" }
             .joined(separator: ",") + "}"
         try execute("insert audit row", """

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import WallTime
 
 /// The database side of command delivery: claim, load and persist `device_commands` rows.
 ///
@@ -61,7 +62,7 @@ public final class CommandStore {
         """
 
     /// Rows in `sent` or `acknowledged`: what a (re)started gateway must keep watching.
-    public func loadActive() throws(CommandsError) -> [CommandRow] {
+    public func loadActive() throws(StoreError) -> [CommandRow] {
         try query("load active commands", """
             SELECT \(Self.columns) FROM device_commands c \(Self.joins)
             WHERE c.status IN ('sent', 'acknowledged')
@@ -69,7 +70,7 @@ public final class CommandStore {
     }
 
     /// The rows with these ids, in any status (missing ids are absent from the result).
-    public func load(ids: [UUID]) throws(CommandsError) -> [CommandRow] {
+    public func load(ids: [UUID]) throws(StoreError) -> [CommandRow] {
         guard !ids.isEmpty else { return [] }
         return try query("load commands", """
             SELECT \(Self.columns) FROM device_commands c \(Self.joins)
@@ -94,10 +95,10 @@ public final class CommandStore {
     /// A crash between this commit and the publish leaves a `sent` row that nobody published: a
     /// restarted gateway rebuilds its timer from `sent_at`, and when no ack comes it is re-sent
     /// (costing at most one retry, never the command).
-    public func claimPending(limit: Int, online: OnlineDevices, ttl: Duration, now: CommandInstant) throws(CommandsError) -> [CommandRow] {
+    public func claimPending(limit: Int, online: OnlineDevices, ttl: Duration, now: WallInstant) throws(StoreError) -> [CommandRow] {
         guard limit > 0 else { return [] }
         let onlineFilter: String
-        var parameters: [String?] = [String(limit), String(now.microseconds), String(CommandInstant.microseconds(of: ttl))]
+        var parameters: [String?] = [String(limit), String(now.microseconds), String(ttl.wholeMicroseconds)]
         switch online {
         case .databaseStatus:
             onlineFilter = "d.status = 'online'"
@@ -126,7 +127,7 @@ public final class CommandStore {
 
     /// Times out, with error `expired`, every pending command created before `now - ttl` (claimed by nobody,
     /// usually because its device stayed offline) and returns them so their operators can be told.
-    public func expirePending(ttl: Duration, now: CommandInstant) throws(CommandsError) -> [CommandRow] {
+    public func expirePending(ttl: Duration, now: WallInstant) throws(StoreError) -> [CommandRow] {
         try query("expire pending commands", """
             WITH expired AS (
                 UPDATE device_commands u SET status = 'timeout', error_message = '\(CommandStateMachine.expiredError)',
@@ -135,12 +136,12 @@ public final class CommandStore {
                 RETURNING u.*
             )
             SELECT \(Self.columns) FROM expired c \(Self.joins)
-            """, [String(now.microseconds), String(CommandInstant.microseconds(of: ttl))])
+            """, [String(now.microseconds), String(ttl.wholeMicroseconds)])
     }
 
     /// `sent` and `acknowledged` rows whose timer should have fired before `before`: orphans of a
     /// gateway that died, which a surviving gateway adopts.
-    public func loadOverdue(before: CommandInstant) throws(CommandsError) -> [CommandRow] {
+    public func loadOverdue(before: WallInstant) throws(StoreError) -> [CommandRow] {
         try query("load overdue commands", """
             SELECT \(Self.columns) FROM device_commands c \(Self.joins)
             WHERE c.status IN ('sent', 'acknowledged')
@@ -155,9 +156,9 @@ public final class CommandStore {
     ///
     /// A transition whose row no longer holds its expected status and retry count is skipped:
     /// another gateway got there first, and the caller reloads that row instead of reporting.
-    public func persist(_ transitions: [Transition]) throws(CommandsError) -> Set<UUID> {
+    public func persist(_ transitions: [Transition]) throws(StoreError) -> Set<UUID> {
         guard !transitions.isEmpty else { return [] }
-        func micros(_ instant: CommandInstant?) -> String? { instant.map { String($0.microseconds) } }
+        func micros(_ instant: WallInstant?) -> String? { instant.map { String($0.microseconds) } }
         let parameters: [String?] = [
             SQLText.array(transitions.map(\.id)),
             SQLText.array(transitions.map { Optional($0.expectedStatus.rawValue) }),
@@ -187,24 +188,24 @@ public final class CommandStore {
     // MARK: Helpers
 
     @discardableResult
-    func execute(_ operation: String, _ sql: String, _ parameters: [String?] = []) throws(CommandsError) -> PostgresRows {
+    func execute(_ operation: String, _ sql: String, _ parameters: [String?] = []) throws(StoreError) -> PostgresRows {
         do {
             return try connection.execute(sql, parameters)
         } catch {
-            throw CommandsError(.database, operation: operation, message: error.message, underlying: error)
+            throw StoreError(.database, store: "commands", operation: operation, message: error.message, underlying: error)
         }
     }
 
-    func query(_ operation: String, _ sql: String, _ parameters: [String?] = []) throws(CommandsError) -> [CommandRow] {
+    func query(_ operation: String, _ sql: String, _ parameters: [String?] = []) throws(StoreError) -> [CommandRow] {
         let rows = try execute(operation, sql, parameters)
-        return try (0..<rows.count).map { (index: Int) throws(CommandsError) -> CommandRow in try Self.row(rows, index, operation) }
+        return try (0..<rows.count).map { (index: Int) throws(StoreError) -> CommandRow in try Self.row(rows, index, operation) }
     }
 
-    static func row(_ rows: PostgresRows, _ index: Int, _ operation: String) throws(CommandsError) -> CommandRow {
-        func malformed(_ column: String) -> CommandsError {
-            CommandsError(.malformedRow, operation: operation, message: "column \(column) is missing or malformed")
+    static func row(_ rows: PostgresRows, _ index: Int, _ operation: String) throws(StoreError) -> CommandRow {
+        func malformed(_ column: String) -> StoreError {
+            StoreError(.malformedRow, store: "commands", operation: operation, message: "column \(column) is missing or malformed")
         }
-        func micros(_ column: String) -> CommandInstant? { rows[index, column].flatMap(Int64.init).map(CommandInstant.init(microseconds:)) }
+        func micros(_ column: String) -> WallInstant? { rows[index, column].flatMap(Int64.init).map(WallInstant.init(microseconds:)) }
         guard let id = rows[index, "id"].flatMap(UUID.init(uuidString:)) else { throw malformed("id") }
         guard let status = rows[index, "status"].flatMap(CommandStatus.init(rawValue:)) else { throw malformed("status") }
         guard let created = micros("created_us") else { throw malformed("created_at") }

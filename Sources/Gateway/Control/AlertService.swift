@@ -7,6 +7,7 @@ import Logging
 import MQTT
 import Postgres
 import ServiceLifecycle
+import WallTime
 
 /// Runs threshold alerting: a `ThresholdAlertEngine` and the operators' alert actions on one
 /// thread and one database connection, fed by the control router's mailbox.
@@ -96,7 +97,7 @@ private final class AlertLoop {
             handleWaitingActions()
             if clock.now >= nextTick {
                 nextTick = clock.now + AlertService.tickInterval
-                if let engine { attempt { try publish(engine.tick(now: RingIntake.nowMicros())) } }
+                if let engine { attempt { try publish(engine.tick(now: WallInstant.now().microseconds)) } }
             }
             if clock.now >= nextFlush || closed {
                 nextFlush = clock.now + AlertService.currentValueInterval
@@ -186,7 +187,7 @@ private final class AlertLoop {
             return answer("rejected", target.publishKey, reason)
         }
         guard let user else { return answer("rejected", target.publishKey, "unknown operator") }
-        let now = RingIntake.nowMicros()
+        let now = WallInstant.now().microseconds
         let changed: Bool
         let event: AlertNotice.Event
         switch action {
@@ -208,7 +209,7 @@ private final class AlertLoop {
         }
         try operators.insertAudit(
             userID: user.id, entityType: "alert", entityID: id, action: action == .acknowledge ? "alert.acknowledge" : "alert.resolve",
-            newValuesJSON: "{}", extra: ["operator": operatorKey], requestID: nil, now: CommandInstant(microseconds: now))
+            newValuesJSON: "{}", extra: ["operator": operatorKey], requestID: nil, now: WallInstant(microseconds: now))
         logger.info("operator alert action applied", metadata: [
             "operator": "\(operatorKey)", "alert_id": "\(alertID)", "action": "\(action.rawValue)",
         ])

@@ -7,6 +7,7 @@ import MQTT
 import Postgres
 import Presence
 import ServiceLifecycle
+import WallTime
 
 /// Runs command delivery: the `CommandDispatcher` and the operator intake on one thread and one
 /// database connection, a `mash_commands` listener on another, publishing through the MQTT
@@ -99,7 +100,7 @@ private final class CommandLoop {
         while true {
             var wait = min(nextPoll - clock.now, CommandService.idleCheck)
             if let deadline = dispatcher?.nextDeadline {
-                wait = min(wait, .microseconds(max(0, deadline.microseconds - CommandInstant.now().microseconds)))
+                wait = min(wait, .microseconds(max(0, deadline.microseconds - WallInstant.now().microseconds)))
             }
             if let retryAt { wait = max(.zero, min(wait, retryAt - clock.now)) }
             inbox.takeAll(into: &taken, timeout: wait)
@@ -161,7 +162,7 @@ private final class CommandLoop {
             case .unknown:
                 return nil
             case .unavailable(let error):
-                throw CommandsError(.database, operation: "resolve device", message: "\(error)")
+                throw StoreError(.database, store: "commands", operation: "resolve device", message: "\(error)")
             }
         }
         self.dispatcher = dispatcher

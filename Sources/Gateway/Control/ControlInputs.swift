@@ -1,12 +1,13 @@
 import Alerts
 import Commands
 import Presence
+import WallTime
 
 /// One device message as presence needs it: who, what, and when the gateway received it.
 struct PresenceInput: Sendable {
     var device: PresenceDeviceID
     var event: PresenceEvent
-    var at: PresenceInstant
+    var at: WallInstant
 }
 
 /// Work for the command service, in the order the ingest thread (or presence) produced it.

@@ -6,6 +6,7 @@ import GatewayConfig
 import Logging
 import Presence
 import Telemetry
+import WallTime
 
 /// The ingest consumer's `ControlMessageSink`: turns control messages into presence, command and
 /// alert inputs and posts them to the services' mailboxes.
@@ -69,7 +70,7 @@ final class ControlRouter: ControlMessageSink {
         if retained, case .statusOffline = event {} else if retained { return }
         presence.post(PresenceInput(
             device: device.id, event: event,
-            at: PresenceInstant(microseconds: receivedAtMicros)))
+            at: WallInstant(microseconds: receivedAtMicros)))
     }
 
     func operatorMessage(topic: DeviceTopic, payload: UnsafeRawBufferPointer, receivedAtMicros: Int64) {

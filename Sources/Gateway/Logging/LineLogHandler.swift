@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import WallTime
 
 /// One line per event on stderr, shaped for journald and for people reading a terminal.
 ///
@@ -63,16 +64,7 @@ public struct LineLogHandler: LogHandler {
     }
 
     private static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var time = tm()
-        var seconds = now.tv_sec
-        gmtime_r(&seconds, &time)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-            time.tm_year + 1900, time.tm_mon + 1, time.tm_mday, time.tm_hour, time.tm_min, time.tm_sec,
-            Int(now.tv_nsec / 1_000_000)
-        )
+        DateTimeText.format(WallInstant.now().microseconds, separator: "T", fraction: .milliseconds) + "Z"
     }
 }
 

@@ -1,5 +1,6 @@
 import Postgres
 import Telemetry
+import WallTime
 
 /// Rows for one write: `sensor_readings` and `ingest_rejects`, already in binary COPY form.
 ///

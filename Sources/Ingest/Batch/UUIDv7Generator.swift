@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import WallTime
 
 /// Time-ordered UUIDv7 ids (RFC 9562 §5.7), made without allocation or Foundation.
 ///
@@ -34,9 +30,7 @@ public struct UUIDv7Generator: Sendable {
 
     /// The next id at the current wall-clock time, as (high, low) big-endian halves.
     public mutating func next() -> (UInt64, UInt64) {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return next(unixMillis: UInt64(now.tv_sec) &* 1000 &+ UInt64(now.tv_nsec / 1_000_000))
+        next(unixMillis: UInt64(WallInstant.now().microseconds / 1000))
     }
 
     /// The next id for `unixMillis` (never earlier than the last id's millisecond).

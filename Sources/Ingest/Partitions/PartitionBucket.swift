@@ -1,4 +1,5 @@
 import GatewayConfig
+import WallTime
 
 /// The standard partition of one interval containing a time: its range and name.
 ///
@@ -46,18 +47,5 @@ public struct PartitionBucket: Hashable, Sendable, CustomStringConvertible {
     /// The bucket right after this one.
     public var next: PartitionBucket { PartitionBucket(containing: endMicros, interval: interval) }
 
-    public var description: String { "\(name) [\(TimestampText.utc(startMicros)), \(TimestampText.utc(endMicros)))" }
-}
-
-/// Timestamps as PostgreSQL prints and parses them (`YYYY-MM-DD HH:MM:SS[.ffffff]`), UTC.
-enum TimestampText {
-    static func utc(_ micros: Int64) -> String {
-        let day = CivilDate.dayNumber(micros: micros)
-        let inDay = micros - day * CivilDate.microsPerDay
-        let seconds = inDay / 1_000_000
-        let fraction = inDay % 1_000_000
-        var text = "\(CivilDate(dayNumber: day)) \(pad(Int(seconds / 3600), 2)):\(pad(Int(seconds / 60 % 60), 2)):\(pad(Int(seconds % 60), 2))"
-        if fraction != 0 { text += "." + pad(Int(fraction), 6) }
-        return text
-    }
+    public var description: String { "\(name) [\(DateTimeText.format(startMicros, fraction: .sixDigitsUnlessZero)), \(DateTimeText.format(endMicros, fraction: .sixDigitsUnlessZero)))" }
 }

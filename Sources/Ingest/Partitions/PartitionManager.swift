@@ -1,5 +1,6 @@
 import GatewayConfig
 import Postgres
+import WallTime
 
 /// Keeps `sensor_readings` partitioned ahead of the rows: creates missing partitions on demand
 /// and ahead of time, and drops expired ones.
@@ -35,8 +36,8 @@ public struct PartitionManager: Sendable {
     public mutating func refresh(on connection: PostgresConnection) throws(PostgresError) {
         let rows = try connection.execute("""
             SELECT partition_schema, partition_name,
-                   CASE WHEN isfinite(range_start) THEN (extract(epoch FROM range_start) * 1000000)::bigint END,
-                   CASE WHEN isfinite(range_end) THEN (extract(epoch FROM range_end) * 1000000)::bigint END,
+                   CASE WHEN isfinite(range_start) THEN \(SQLText.microseconds("range_start")) END,
+                   CASE WHEN isfinite(range_end) THEN \(SQLText.microseconds("range_end")) END,
                    range_start = '-infinity'::timestamp
             FROM mash_partitions() ORDER BY range_start
             """)
@@ -84,7 +85,7 @@ public struct PartitionManager: Sendable {
                     continue
                 }
                 let rows = try connection.execute(
-                    "SELECT mash_ensure_partition($1::timestamp, $2)", [TimestampText.utc(gap), settings.interval.rawValue]
+                    "SELECT mash_ensure_partition($1::timestamp, $2)", [DateTimeText.format(gap, fraction: .sixDigitsUnlessZero), settings.interval.rawValue]
                 )
                 if let name = rows.rows.first?.first ?? nil, !known.contains(where: { $0.name == name }) { created.append(name) }
                 try refresh(on: connection)

@@ -1,3 +1,5 @@
+import WallTime
+
 /// One existing partition of `sensor_readings` and the range it covers, whoever created it.
 public struct PartitionRange: Hashable, Sendable, CustomStringConvertible {
     public var schema: String
@@ -17,8 +19,8 @@ public struct PartitionRange: Hashable, Sendable, CustomStringConvertible {
     public func contains(_ micros: Int64) -> Bool { startMicros <= micros && micros < endMicros }
 
     public var description: String {
-        let start = startMicros == .min ? "MINVALUE" : TimestampText.utc(startMicros)
-        let end = endMicros == .max ? "MAXVALUE" : TimestampText.utc(endMicros)
+        let start = startMicros == .min ? "MINVALUE" : DateTimeText.format(startMicros, fraction: .sixDigitsUnlessZero)
+        let end = endMicros == .max ? "MAXVALUE" : DateTimeText.format(endMicros, fraction: .sixDigitsUnlessZero)
         return "\(name) [\(start), \(end))"
     }
 }

@@ -2,6 +2,7 @@ import GatewayConfig
 import Logging
 import Postgres
 import Telemetry
+import WallTime
 
 /// Stores `ReadingBatch`es through one PostgreSQL connection, each in one transaction.
 ///
@@ -213,7 +214,7 @@ public final class BatchWriter: @unchecked Sendable {
         }
         if !refused.isEmpty {
             var extra = ReadingBatch(capacity: 16)
-            let now = RefusedReading.nowMicros()
+            let now = WallInstant.now().microseconds
             for (row, error) in refused {
                 RefusedReading(row: batch.readingRow(row)).appendReject(to: &extra, error: error, receivedAtMicros: now)
             }

@@ -1,10 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Postgres
 import Telemetry
+import WallTime
 
 /// A reading row PostgreSQL refused, read back from the batch to be stored as an `ingest_rejects` row.
 ///
@@ -33,7 +29,7 @@ struct RefusedReading {
             if let field = try? reader.field() { quality = String(decoding: field, as: UTF8.self) }
             if let field = try? reader.field(), field.count == 8 {
                 let micros = CopyRowReader.bigEndian(field, at: 0, as: Int64.self) + BinaryCopyEncoder.postgresEpochOffsetMicroseconds
-                timestamp = TimestampText.utc(micros).replacingOccurrences(of: " ", with: "T") + "Z"
+                timestamp = DateTimeText.format(micros, separator: "T", fraction: .sixDigitsUnlessZero) + "Z"
             }
             if let field = try? reader.field(), field.count >= 1 { metadata = Array(field[1...]) }
         }
@@ -69,12 +65,6 @@ struct RefusedReading {
         )
     }
 
-    static func nowMicros() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec / 1000)
-    }
-
     static func uuidText(_ field: UnsafeRawBufferPointer) -> String {
         let hex = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
@@ -89,7 +79,9 @@ struct RefusedReading {
 
     static func decimalText(_ scaled: Int64) -> String {
         let magnitude = scaled.magnitude
-        return "\(scaled < 0 ? "-" : "")\(magnitude / 10_000).\(pad(Int(magnitude % 10_000), 4))"
+        var out = Array("\(scaled < 0 ? "-" : "")\(magnitude / 10_000).".utf8)
+        DateTimeText.appendDigits(Int(magnitude % 10_000), width: 4, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

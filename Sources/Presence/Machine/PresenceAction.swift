@@ -1,3 +1,5 @@
+import WallTime
+
 /// A device's dense handle inside one `PresenceMachine` (an index into its columns).
 ///
 /// Handles are assigned in order by `restore(_:)` and `add(at:)` and never reused, so a handle
@@ -35,14 +37,14 @@ public enum OfflineReason: String, Sendable, Equatable {
 /// them (one statement per flush, never one per message).
 public enum PresenceAction: Equatable, Sendable {
     /// The device is online from `at` on (status 'online' must be written).
-    case markOnline(PresenceDevice, at: PresenceInstant)
+    case markOnline(PresenceDevice, at: WallInstant)
     /// The device is offline from `at` on; for `.silence`, `at` is exactly `last_seen + offline_after_s`.
-    case markOffline(PresenceDevice, at: PresenceInstant, reason: OfflineReason)
+    case markOffline(PresenceDevice, at: WallInstant, reason: OfflineReason)
     /// Insert a `device_offline` alert. Never emitted while one is open for the device.
-    case raiseOfflineAlert(PresenceDevice, at: PresenceInstant, reason: OfflineReason)
+    case raiseOfflineAlert(PresenceDevice, at: WallInstant, reason: OfflineReason)
     /// Resolve the device's open `device_offline` alert (it came back at `at`).
-    case resolveOfflineAlert(PresenceDevice, at: PresenceInstant)
+    case resolveOfflineAlert(PresenceDevice, at: WallInstant)
     /// An `offline` was ignored because it belongs to a connection the device has already
     /// replaced (the LWT race); nothing to write, worth a log line and a metric.
-    case willOvertaken(PresenceDevice, at: PresenceInstant)
+    case willOvertaken(PresenceDevice, at: WallInstant)
 }

@@ -1,3 +1,5 @@
+import WallTime
+
 /// Online/offline state, uptime and downtime of every device, as a value driven by events and instants.
 ///
 /// One table for all devices, stored as columns indexed by `PresenceDevice` (about 80 bytes per
@@ -40,7 +42,7 @@ public struct PresenceMachine: Sendable {
     /// Default silence limit, in microseconds.
     public let defaultOfflineAfter: Int64
     /// When this machine (the gateway run) began tracking; restored devices are accounted from here.
-    public let startedAt: PresenceInstant
+    public let startedAt: WallInstant
 
     // Columns, one element per device.
     private var flags: [Flags] = []
@@ -78,7 +80,7 @@ public struct PresenceMachine: Sendable {
         static let ignored = Flags(rawValue: 1 << 4)
     }
 
-    public init(defaultOfflineAfter: Duration, startedAt: PresenceInstant, expectedDevices: Int = 0) {
+    public init(defaultOfflineAfter: Duration, startedAt: WallInstant, expectedDevices: Int = 0) {
         precondition(defaultOfflineAfter > .zero, "offline_after must be positive")
         self.defaultOfflineAfter = defaultOfflineAfter.wholeMicroseconds
         self.startedAt = startedAt
@@ -128,7 +130,7 @@ public struct PresenceMachine: Sendable {
 
     /// Adds a device first heard of at `at` (created after start): offline, nothing accounted before `at`.
     /// Call `merge(_:stored:)` once its stored row is known, or `ignore(_:)` if it has none.
-    public mutating func add(at: PresenceInstant) -> PresenceDevice {
+    public mutating func add(at: WallInstant) -> PresenceDevice {
         append(accountedFrom: at.microseconds)
     }
 
@@ -147,7 +149,7 @@ public struct PresenceMachine: Sendable {
         setOfflineAfter(device, seconds: state.offlineAfterSeconds)
         if state.hasOpenOfflineAlert && !flags[i].contains(.alertOpen) {
             if flags[i].contains(.online) {
-                actions.append(.resolveOfflineAlert(device, at: PresenceInstant(microseconds: accountedAt[i])))
+                actions.append(.resolveOfflineAlert(device, at: WallInstant(microseconds: accountedAt[i])))
             } else {
                 flags[i].insert(.alertOpen)
             }
@@ -198,7 +200,7 @@ public struct PresenceMachine: Sendable {
     // MARK: Events
 
     /// Any message from the device other than a heartbeat or a status.
-    public mutating func messageSeen(_ device: PresenceDevice, at: PresenceInstant) -> [PresenceAction] {
+    public mutating func messageSeen(_ device: PresenceDevice, at: WallInstant) -> [PresenceAction] {
         let i = Int(device.index)
         guard !flags[i].contains(.ignored) else { return [] }
         let t = max(at.microseconds, accountedAt[i])
@@ -208,7 +210,7 @@ public struct PresenceMachine: Sendable {
     }
 
     /// A heartbeat; `firmware` (when the payload has one) is written with the next flush.
-    public mutating func heartbeat(_ device: PresenceDevice, at: PresenceInstant, firmware: String? = nil) -> [PresenceAction] {
+    public mutating func heartbeat(_ device: PresenceDevice, at: WallInstant, firmware: String? = nil) -> [PresenceAction] {
         let i = Int(device.index)
         guard !flags[i].contains(.ignored) else { return [] }
         let t = max(at.microseconds, accountedAt[i])
@@ -220,7 +222,7 @@ public struct PresenceMachine: Sendable {
     }
 
     /// `online` on the status topic. `retained`: replayed by the broker at subscribe, not sent now.
-    public mutating func statusOnline(_ device: PresenceDevice, at: PresenceInstant, retained: Bool = false) -> [PresenceAction] {
+    public mutating func statusOnline(_ device: PresenceDevice, at: WallInstant, retained: Bool = false) -> [PresenceAction] {
         let i = Int(device.index)
         guard !flags[i].contains(.ignored), !retained else { return [] }
         let t = max(at.microseconds, accountedAt[i])
@@ -236,7 +238,7 @@ public struct PresenceMachine: Sendable {
     }
 
     /// `offline` on the status topic (the device's will, or its goodbye).
-    public mutating func statusOffline(_ device: PresenceDevice, at: PresenceInstant, retained: Bool = false) -> [PresenceAction] {
+    public mutating func statusOffline(_ device: PresenceDevice, at: WallInstant, retained: Bool = false) -> [PresenceAction] {
         let i = Int(device.index)
         guard !flags[i].contains(.ignored) else { return [] }
         let t = max(at.microseconds, accountedAt[i])
@@ -245,7 +247,7 @@ public struct PresenceMachine: Sendable {
         guard flags[i].contains(.online) else { return actions }
         if !retained && pendingWills[i] > 0 && t - birthAt[i] <= offlineAfter(i) {
             pendingWills[i] -= 1
-            actions.append(.willOvertaken(device, at: PresenceInstant(microseconds: t)))
+            actions.append(.willOvertaken(device, at: WallInstant(microseconds: t)))
             return actions
         }
         goOffline(i, device, at: t, reason: .will, &actions)
@@ -253,7 +255,7 @@ public struct PresenceMachine: Sendable {
     }
 
     /// Marks offline every online device silent for longer than its limit, dated at its deadline.
-    public mutating func sweep(now: PresenceInstant) -> [PresenceAction] {
+    public mutating func sweep(now: WallInstant) -> [PresenceAction] {
         let limit = now.microseconds
         var overdue: [Int] = []
         deadline.withUnsafeBufferPointer { deadlines in
@@ -276,7 +278,7 @@ public struct PresenceMachine: Sendable {
     /// The refresh keeps the stored counters of quiet devices (offline for days) current without
     /// writing every device on every flush. The returned devices count as written; if the write
     /// fails, hand the rows back with `requeue(_:)`.
-    public mutating func takeChanges(now: PresenceInstant, refreshing: Int = 0) -> [PresenceRow] {
+    public mutating func takeChanges(now: WallInstant, refreshing: Int = 0) -> [PresenceRow] {
         var rows: [PresenceRow] = []
         rows.reserveCapacity(dirty.count + max(0, min(refreshing, count)))
         for index in dirty where flags[Int(index)].contains(.dirty) {
@@ -318,12 +320,12 @@ public struct PresenceMachine: Sendable {
         return PresenceRow(
             device: PresenceDevice(index: index),
             status: flags[i].contains(.statusOwned) ? (flags[i].contains(.online) ? .online : .offline) : nil,
-            lastSeen: lastSeen[i] == .min ? nil : PresenceInstant(microseconds: lastSeen[i]),
-            lastHeartbeat: lastHeartbeat[i] == .min ? nil : PresenceInstant(microseconds: lastHeartbeat[i]),
+            lastSeen: lastSeen[i] == .min ? nil : WallInstant(microseconds: lastSeen[i]),
+            lastHeartbeat: lastHeartbeat[i] == .min ? nil : WallInstant(microseconds: lastHeartbeat[i]),
             firmware: firmware,
             uptimeMicroseconds: uptime[i],
             downtimeMicroseconds: downtime[i],
-            accountedAt: PresenceInstant(microseconds: accountedAt[i])
+            accountedAt: WallInstant(microseconds: accountedAt[i])
         )
     }
 
@@ -351,7 +353,7 @@ public struct PresenceMachine: Sendable {
         flags[i].insert([.online, .statusOwned])
         pendingWills[i] = 0
         markDirty(i)
-        let instant = PresenceInstant(microseconds: t)
+        let instant = WallInstant(microseconds: t)
         actions.append(.markOnline(device, at: instant))
         if flags[i].contains(.alertOpen) {
             flags[i].remove(.alertOpen)
@@ -368,7 +370,7 @@ public struct PresenceMachine: Sendable {
         deadline[i] = .max
         pendingWills[i] = 0
         markDirty(i)
-        let instant = PresenceInstant(microseconds: max(t, accountedAt[i]))
+        let instant = WallInstant(microseconds: max(t, accountedAt[i]))
         actions.append(.markOffline(device, at: instant, reason: reason))
         if !flags[i].contains(.alertOpen) {
             flags[i].insert(.alertOpen)
@@ -412,19 +414,19 @@ extension PresenceMachine {
         flags[Int(device.index)].contains(.online) ? .online : .offline
     }
 
-    public func lastSeen(of device: PresenceDevice) -> PresenceInstant? {
+    public func lastSeen(of device: PresenceDevice) -> WallInstant? {
         let value = lastSeen[Int(device.index)]
-        return value == .min ? nil : PresenceInstant(microseconds: value)
+        return value == .min ? nil : WallInstant(microseconds: value)
     }
 
-    public func lastHeartbeat(of device: PresenceDevice) -> PresenceInstant? {
+    public func lastHeartbeat(of device: PresenceDevice) -> WallInstant? {
         let value = lastHeartbeat[Int(device.index)]
-        return value == .min ? nil : PresenceInstant(microseconds: value)
+        return value == .min ? nil : WallInstant(microseconds: value)
     }
 
     /// The instant after which silence makes the device offline; nil while offline.
     /// Tracked devices whose silence deadline falls before `limit` (online devices only: offline ones have none).
-    public func devices(dueBefore limit: PresenceInstant) -> [PresenceDevice] {
+    public func devices(dueBefore limit: WallInstant) -> [PresenceDevice] {
         var due: [PresenceDevice] = []
         deadline.withUnsafeBufferPointer { deadlines in
             for i in deadlines.indices where deadlines[i] < limit.microseconds {
@@ -434,9 +436,9 @@ extension PresenceMachine {
         return due
     }
 
-    public func offlineDeadline(of device: PresenceDevice) -> PresenceInstant? {
+    public func offlineDeadline(of device: PresenceDevice) -> WallInstant? {
         let value = deadline[Int(device.index)]
-        return value == .max ? nil : PresenceInstant(microseconds: value)
+        return value == .max ? nil : WallInstant(microseconds: value)
     }
 
     public func offlineAfter(of device: PresenceDevice) -> Duration {
@@ -458,7 +460,7 @@ extension PresenceMachine {
     }
 
     /// Uptime and downtime as they would be accounted at `now` (without changing the machine).
-    public func counters(of device: PresenceDevice, at now: PresenceInstant) -> (uptime: Duration, downtime: Duration) {
+    public func counters(of device: PresenceDevice, at now: WallInstant) -> (uptime: Duration, downtime: Duration) {
         let i = Int(device.index)
         var up = uptime[i]
         var down = downtime[i]

@@ -1,4 +1,5 @@
 import GatewayConfig
+import WallTime
 
 /// A `device_offline` alert that was raised or resolved in the database: what `alerts/{device}` needs.
 ///
@@ -42,9 +43,9 @@ public struct OfflineAlertChange: Sendable, Equatable {
 
     public var deviceID: PresenceDeviceID
     public var kind: Kind
-    public var at: PresenceInstant
+    public var at: WallInstant
 
-    public init(deviceID: PresenceDeviceID, kind: Kind, at: PresenceInstant) {
+    public init(deviceID: PresenceDeviceID, kind: Kind, at: WallInstant) {
         self.deviceID = deviceID
         self.kind = kind
         self.at = at

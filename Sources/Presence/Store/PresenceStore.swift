@@ -2,6 +2,7 @@ import Foundation
 import GatewayConfig
 import Logging
 import Postgres
+import WallTime
 
 /// A device's stored presence, as loaded at start (or when a device appears later).
 public struct StoredPresence: Sendable, Equatable {
@@ -85,7 +86,7 @@ public final class PresenceStore: @unchecked Sendable {
         guard !ids.isEmpty else { return [] }
         let rows = try execute(
             Self.selectColumns + "\nWHERE d.deleted_at IS NULL AND d.id = ANY($1::uuid[])",
-            [ArrayLiteral.plain(ids.map(\.string))]
+            [SQLText.plainArray(ids.map(\.string))]
         )
         return (0..<rows.count).compactMap { Self.stored(rows, $0) }
     }
@@ -95,8 +96,8 @@ public final class PresenceStore: @unchecked Sendable {
         let (offlineAfter, invalid) = parseOfflineAfter(rows[index, "offline_after"])
         let state = RestoredPresence(
             isOnline: rows[index, "status"] == "online",
-            lastSeen: rows[index, "last_seen"].flatMap(TimestampText.parse).map(PresenceInstant.init(microseconds:)),
-            lastHeartbeat: rows[index, "last_heartbeat"].flatMap(TimestampText.parse).map(PresenceInstant.init(microseconds:)),
+            lastSeen: rows[index, "last_seen"].flatMap(WallInstant.init(timestampText:)),
+            lastHeartbeat: rows[index, "last_heartbeat"].flatMap(WallInstant.init(timestampText:)),
             uptimeMicroseconds: rows[index, "uptime_us"].flatMap { Int64($0) } ?? 0,
             downtimeMicroseconds: rows[index, "downtime_us"].flatMap { Int64($0) } ?? 0,
             offlineAfterSeconds: offlineAfter,
@@ -124,14 +125,14 @@ public final class PresenceStore: @unchecked Sendable {
     public func write(_ rows: [(id: PresenceDeviceID, row: PresenceRow)]) throws(PostgresError) -> Int {
         guard !rows.isEmpty else { return 0 }
         let parameters: [String?] = [
-            ArrayLiteral.plain(rows.map(\.id.string)),
-            ArrayLiteral.make(rows.map { $0.row.status?.rawValue }),
-            ArrayLiteral.make(rows.map { $0.row.lastSeen?.description }),
-            ArrayLiteral.make(rows.map { $0.row.lastHeartbeat?.description }),
-            ArrayLiteral.make(rows.map { $0.row.firmware.map { String($0.prefix(50)) } }),
-            ArrayLiteral.plain(rows.map { String($0.row.uptimeMicroseconds) }),
-            ArrayLiteral.plain(rows.map { String($0.row.downtimeMicroseconds) }),
-            ArrayLiteral.make(rows.map { $0.row.accountedAt.description }),
+            SQLText.plainArray(rows.map(\.id.string)),
+            SQLText.array(rows.map { $0.row.status?.rawValue }),
+            SQLText.array(rows.map { $0.row.lastSeen?.description }),
+            SQLText.array(rows.map { $0.row.lastHeartbeat?.description }),
+            SQLText.array(rows.map { $0.row.firmware.map { String($0.prefix(50)) } }),
+            SQLText.plainArray(rows.map { String($0.row.uptimeMicroseconds) }),
+            SQLText.plainArray(rows.map { String($0.row.downtimeMicroseconds) }),
+            SQLText.array(rows.map { $0.row.accountedAt.description }),
         ]
         let result = try execute(
             """
@@ -192,10 +193,10 @@ public final class PresenceStore: @unchecked Sendable {
             RETURNING id, device_id, severity, title, escalation_level
             """,
             [
-                ArrayLiteral.plain(raises.map(\.0.deviceID.string)),
-                ArrayLiteral.make(raises.map { $0.0.at.description }),
-                ArrayLiteral.plain(raises.map(\.1.rawValue)),
-                ArrayLiteral.plain(raises.map { String($0.2) }),
+                SQLText.plainArray(raises.map(\.0.deviceID.string)),
+                SQLText.array(raises.map { $0.0.at.description }),
+                SQLText.plainArray(raises.map(\.1.rawValue)),
+                SQLText.plainArray(raises.map { String($0.2) }),
                 severity.rawValue,
             ]
         )
@@ -214,7 +215,7 @@ public final class PresenceStore: @unchecked Sendable {
             WHERE a.device_id = r.device_id AND a.alert_type = 'device_offline' AND a.resolved IS NOT TRUE
             RETURNING a.id, a.device_id, a.severity, a.title, a.escalation_level
             """,
-            [ArrayLiteral.plain(resolves.map(\.deviceID.string)), ArrayLiteral.make(resolves.map { $0.at.description })]
+            [SQLText.plainArray(resolves.map(\.deviceID.string)), SQLText.array(resolves.map { $0.at.description })]
         )
         return Self.notices(rows, .resolved)
     }
@@ -230,16 +231,16 @@ public final class PresenceStore: @unchecked Sendable {
     }
 
     /// `devices.last_seen` of `ids` (those that have one), as other gateways may have advanced it.
-    public func lastSeen(ids: [PresenceDeviceID]) throws(PostgresError) -> [(PresenceDeviceID, PresenceInstant)] {
+    public func lastSeen(ids: [PresenceDeviceID]) throws(PostgresError) -> [(PresenceDeviceID, WallInstant)] {
         guard !ids.isEmpty else { return [] }
         let rows = try connection.execute(
             "SELECT id::text AS id, last_seen FROM devices WHERE id = ANY($1::uuid[]) AND last_seen IS NOT NULL",
-            ["{" + ids.map(\.string).joined(separator: ",") + "}"])
+            [SQLText.plainArray(ids.map(\.string))])
         statementsExecuted += 1
         return (0..<rows.count).compactMap { index in
             guard let id = rows[index, "id"].flatMap(PresenceDeviceID.init),
-                  let seen = rows[index, "last_seen"].flatMap(TimestampText.parse) else { return nil }
-            return (id, PresenceInstant(microseconds: seen))
+                  let seen = rows[index, "last_seen"].flatMap(WallInstant.init(timestampText:)) else { return nil }
+            return (id, seen)
         }
     }
 

@@ -1,3 +1,5 @@
+import WallTime
+
 /// What the MQTT intake saw from a device, as presence needs it.
 public enum PresenceEvent: Sendable, Equatable {
     /// Telemetry, a sensor value, a command ack or result: any message from the device.
@@ -14,11 +16,11 @@ public enum PresenceEvent: Sendable, Equatable {
 public struct PresenceTransition: Sendable, Equatable {
     public var deviceID: PresenceDeviceID
     public var status: PresenceStatus
-    public var at: PresenceInstant
+    public var at: WallInstant
     /// Why it went offline; nil when it came online.
     public var reason: OfflineReason?
 
-    public init(deviceID: PresenceDeviceID, status: PresenceStatus, at: PresenceInstant, reason: OfflineReason? = nil) {
+    public init(deviceID: PresenceDeviceID, status: PresenceStatus, at: WallInstant, reason: OfflineReason? = nil) {
         self.deviceID = deviceID
         self.status = status
         self.at = at

@@ -2,6 +2,7 @@ import GatewayConfig
 import Logging
 import Metrics
 import Postgres
+import WallTime
 
 /// Presence for the daemon: the machine, the id directory and the store, driven from one task.
 ///
@@ -21,7 +22,7 @@ public final class PresenceTracker: @unchecked Sendable {
     private var pendingAlerts: [OfflineAlertChange] = []
     /// Devices first heard of after start whose stored rows are still to be read.
     private var pendingLoad: [PresenceDevice] = []
-    private var lastFlush: PresenceInstant
+    private var lastFlush: WallInstant
     /// Device-microseconds of refresh owed (devices × elapsed time), so slices add up exactly to every device per interval.
     private var refreshOwed: Int64 = 0
 
@@ -33,7 +34,7 @@ public final class PresenceTracker: @unchecked Sendable {
     /// Loads every device's presence (and open `device_offline` alerts) and starts tracking at `startedAt`.
     public init(
         store: PresenceStore, settings: PresenceSettings, logger: Logger,
-        startedAt: PresenceInstant = .now(), refreshInterval: Duration = .seconds(60)
+        startedAt: WallInstant = .now(), refreshInterval: Duration = .seconds(60)
     ) throws(PostgresError) {
         self.store = store
         self.settings = settings
@@ -68,7 +69,7 @@ public final class PresenceTracker: @unchecked Sendable {
     /// Feeds one message seen from a device at `at` (the gateway's receive time). Unknown ids are
     /// tracked at once and their stored row is read at the next flush.
     @discardableResult
-    public func record(_ event: PresenceEvent, device id: PresenceDeviceID, at: PresenceInstant) -> [PresenceTransition] {
+    public func record(_ event: PresenceEvent, device id: PresenceDeviceID, at: WallInstant) -> [PresenceTransition] {
         let device = directory.device(for: id) ?? added(id, at: at)
         let actions: [PresenceAction]
         switch event {
@@ -82,7 +83,7 @@ public final class PresenceTracker: @unchecked Sendable {
 
     /// As `record(_:device:at:)` with the id as text; an id that is not a UUID is ignored.
     @discardableResult
-    public func record(_ event: PresenceEvent, device id: String, at: PresenceInstant) -> [PresenceTransition] {
+    public func record(_ event: PresenceEvent, device id: String, at: WallInstant) -> [PresenceTransition] {
         guard let parsed = PresenceDeviceID(id) else {
             logger.debug("presence: ignoring a device id that is not a UUID", metadata: ["device": "\(id)"])
             return []
@@ -92,7 +93,7 @@ public final class PresenceTracker: @unchecked Sendable {
 
     /// Marks offline every device silent for longer than its limit (also done at the start of `flush`).
     @discardableResult
-    public func sweep(now: PresenceInstant) -> [PresenceTransition] {
+    public func sweep(now: WallInstant) -> [PresenceTransition] {
         let actions = machine.sweep(now: now)
         return actions.isEmpty ? [] : apply(actions)
     }
@@ -105,7 +106,7 @@ public final class PresenceTracker: @unchecked Sendable {
     /// `lookahead`, a newer stored `last_seen` counts as a message seen then. Checked ahead of the
     /// deadline, because an event dated after a passed deadline would first apply the offline.
     @discardableResult
-    public func adoptSharedSightings(now: PresenceInstant, lookahead: Duration) throws(PostgresError) -> [PresenceTransition] {
+    public func adoptSharedSightings(now: WallInstant, lookahead: Duration) throws(PostgresError) -> [PresenceTransition] {
         let due = machine.devices(dueBefore: now + lookahead)
         guard !due.isEmpty else { return [] }
         if !store.connection.isConnected { try store.connection.reconnect() }
@@ -128,7 +129,7 @@ public final class PresenceTracker: @unchecked Sendable {
         directory.device(for: id).map { machine.status(of: $0) }
     }
 
-    public func counters(of id: PresenceDeviceID, at now: PresenceInstant) -> (uptime: Duration, downtime: Duration)? {
+    public func counters(of id: PresenceDeviceID, at now: WallInstant) -> (uptime: Duration, downtime: Duration)? {
         directory.device(for: id).map { machine.counters(of: $0, at: now) }
     }
 
@@ -136,7 +137,7 @@ public final class PresenceTracker: @unchecked Sendable {
 
     /// Sweeps, then writes every changed device in one statement (plus a slice of the others, so
     /// all are rewritten within `refreshInterval`) and the pending alert changes.
-    public func flush(now: PresenceInstant) throws(PostgresError) -> PresenceFlushResult {
+    public func flush(now: WallInstant) throws(PostgresError) -> PresenceFlushResult {
         let elapsed = max(0, now.microseconds - lastFlush.microseconds)
         let interval = max(1, refreshInterval.wholeMicroseconds)
         let count = Int64(machine.count)
@@ -147,11 +148,11 @@ public final class PresenceTracker: @unchecked Sendable {
     }
 
     /// Writes every tracked device (shutdown): the stored counters are then exact up to `now`.
-    public func flushAll(now: PresenceInstant) throws(PostgresError) -> PresenceFlushResult {
+    public func flushAll(now: WallInstant) throws(PostgresError) -> PresenceFlushResult {
         try write(now: now, refreshing: machine.count)
     }
 
-    private func write(now: PresenceInstant, refreshing: Int) throws(PostgresError) -> PresenceFlushResult {
+    private func write(now: WallInstant, refreshing: Int) throws(PostgresError) -> PresenceFlushResult {
         let statementsBefore = store.statementsExecuted
         if !store.connection.isConnected { try store.connection.reconnect() }
         try loadPending()
@@ -231,7 +232,7 @@ public final class PresenceTracker: @unchecked Sendable {
         _ = apply(actions)
     }
 
-    private func added(_ id: PresenceDeviceID, at: PresenceInstant) -> PresenceDevice {
+    private func added(_ id: PresenceDeviceID, at: WallInstant) -> PresenceDevice {
         let device = machine.add(at: at)
         directory.insert(id, as: device)
         pendingLoad.append(device)
