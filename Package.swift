@@ -95,10 +95,13 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // Operator users, their authorisation, the audit trail and the answers on
+        // operators/{operator}/responses: shared by commands and alerts.
+        .target(name: "Operators", dependencies: ["Postgres"]),
         .target(
             name: "Commands",
             dependencies: [
-                "Postgres", "GatewayConfig", "DeviceRegistry",
+                "Postgres", "GatewayConfig", "DeviceRegistry", "Operators",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -107,7 +110,7 @@ let package = Package(
         .target(
             name: "Alerts",
             dependencies: [
-                "Postgres", "GatewayConfig", "DeviceRegistry",
+                "Postgres", "GatewayConfig", "DeviceRegistry", "Operators",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -124,7 +127,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "MQTT", "Postgres", "GatewayConfig", "SchemaMigrations", "Telemetry", "MessageRing",
-                "DeviceRegistry", "Ingest", "Presence", "Commands", "Alerts",
+                "DeviceRegistry", "Ingest", "Presence", "Operators", "Commands", "Alerts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -163,8 +166,9 @@ let package = Package(
         .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "GatewayConfig", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "PresenceTests", dependencies: ["Presence", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "CommandsTests", dependencies: ["Commands", "SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Operators", "SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "OperatorsTests", dependencies: ["Operators", "SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Operators", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: ["Gateway", "MashGatewayCLI", "MQTT", "Postgres", "TestSupport"]
