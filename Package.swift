@@ -127,7 +127,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "MQTT", "Postgres", "GatewayConfig", "SchemaMigrations", "Telemetry", "MessageRing",
-                "DeviceRegistry", "Ingest", "Presence", "Operators", "Commands", "Alerts",
+                "DeviceRegistry", "Ingest", "Presence", "Commands", "Alerts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -167,8 +167,8 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "GatewayConfig", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "PresenceTests", dependencies: ["Presence", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Operators", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "OperatorsTests", dependencies: ["Operators", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Operators", "SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "OperatorsTests", dependencies: ["Operators"]),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: ["Gateway", "MashGatewayCLI", "MQTT", "Postgres", "TestSupport"]

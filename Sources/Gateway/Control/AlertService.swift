@@ -175,7 +175,7 @@ private final class AlertLoop {
         }
     }
 
-    /// QoS 1 through the intake's client; the alert is stored either way.
+    /// QoS 1 through the MQTT client; the alert is stored either way.
     private func send(_ topic: String, _ payload: String) {
         guard let client = publisher.client, client.isConnected else {
             logger.warning("not published: not connected to the broker", metadata: ["topic": "\(topic)"])
