@@ -100,10 +100,13 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // Operator users, their authorisation, the audit trail and the answers on
+        // operators/{operator}/responses: shared by commands and alerts.
+        .target(name: "Operators", dependencies: ["Postgres"]),
         .target(
             name: "Commands",
             dependencies: [
-                "Postgres", "GatewayConfig", "WallTime",
+                "Postgres", "GatewayConfig", "Operators", "WallTime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -111,7 +114,7 @@ let package = Package(
         .target(
             name: "Alerts",
             dependencies: [
-                "Postgres", "GatewayConfig", "DeviceRegistry",
+                "Postgres", "GatewayConfig", "DeviceRegistry", "Operators",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -171,7 +174,8 @@ let package = Package(
         .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "Postgres", "TestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "WallTime", "GatewayConfig", "Postgres", "TestSupport"]),
         .testTarget(name: "PresenceTests", dependencies: ["Presence", "WallTime", "Postgres", "TestSupport"]),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Postgres", "TestSupport"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Operators", "Postgres", "TestSupport"]),
+        .testTarget(name: "OperatorsTests", dependencies: ["Operators"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "WallTime", "Postgres", "TestSupport"]),
         .testTarget(
             name: "GatewayTests",

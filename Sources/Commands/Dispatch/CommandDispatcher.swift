@@ -1,6 +1,7 @@
 import Foundation
 import GatewayConfig
 import Logging
+import Operators
 import Postgres
 import WallTime
 
@@ -284,8 +285,8 @@ public final class CommandDispatcher {
     ) -> [CommandEffect] {
         guard let origin = row.origin else { return [] }
         return [.publishToOperator(
-            topic: CommandPayloads.operatorTopic(operatorKey: origin.operatorKey),
-            payload: CommandPayloads.operatorResponse(
+            topic: OperatorResponse.topic(operatorKey: origin.operatorKey),
+            payload: OperatorResponse.command(
                 requestID: origin.requestID, commandID: row.id, device: origin.deviceKey ?? row.publishKey,
                 status: status.rawValue, error: error, attempt: attempt, resultDataJSON: resultData
             )

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A device as the operator intake needs it, already resolved from a `{device}` key by the caller
+/// A device as `OperatorCommandHandler` needs it, already resolved from a `{device}` key by the caller
 /// (the gateway plugs in its device registry; `CommandStore.resolveDevice` is a plain SQL fallback).
 public struct ResolvedDevice: Sendable, Equatable {
     public var id: UUID

@@ -1,6 +1,8 @@
 import Foundation
+import Operators
 
-/// The MQTT topics and payloads of commands (CONTRACT §3), built in one place.
+/// The MQTT topic and payload of a command sent to a device (CONTRACT §3); the operator's
+/// responses are `OperatorResponse`.
 public enum CommandPayloads {
     /// `devices/{device}/commands/{command_id}`: one per send attempt, QoS 1.
     public static func deviceTopic(publishKey: String, commandID: UUID) -> String {
@@ -11,25 +13,5 @@ public enum CommandPayloads {
     public static func devicePayload(commandID: UUID, type: String, dataJSON: String, attempt: Int, timeoutSeconds: Int) -> String {
         "{\"id\":\(JSONText.string(commandID.uuidString.lowercased())),\"type\":\(JSONText.string(type)),"
             + "\"data\":\(dataJSON),\"attempt\":\(attempt),\"timeout_s\":\(timeoutSeconds)}"
-    }
-
-    /// `operators/{operator}/responses`.
-    public static func operatorTopic(operatorKey: String) -> String {
-        "operators/\(operatorKey)/responses"
-    }
-
-    /// `{"request_id","command_id","device","status","error"}` (null where unknown); `attempt` is added
-    /// to `sent` responses and the device's result `data` (JSON) to `completed`/`failed` ones.
-    public static func operatorResponse(
-        requestID: String?, commandID: UUID?, device: String?, status: String, error: String?,
-        attempt: Int? = nil, resultDataJSON: String? = nil
-    ) -> String {
-        var out = "{\"request_id\":\(JSONText.stringOrNull(requestID)),"
-            + "\"command_id\":\(JSONText.stringOrNull(commandID?.uuidString.lowercased())),"
-            + "\"device\":\(JSONText.stringOrNull(device)),\"status\":\(JSONText.string(status)),"
-            + "\"error\":\(JSONText.stringOrNull(error))"
-        if let attempt { out += ",\"attempt\":\(attempt)" }
-        if let resultDataJSON { out += ",\"data\":\(resultDataJSON)" }
-        return out + "}"
     }
 }

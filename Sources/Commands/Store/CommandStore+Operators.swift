@@ -1,19 +1,16 @@
 import Foundation
+import Operators
 import Postgres
 import WallTime
 
 extension CommandStore {
-    /// The user behind an `{operator}` key: `email` (case-insensitive), else `clerk_user_id`, else `id` (CONTRACT §3).
+    /// The user behind an `{operator}` key (`OperatorStore.user`), on this store's connection.
     public func operatorUser(key: String) throws(StoreError) -> OperatorUser? {
-        let rows = try execute("look up operator", """
-            SELECT id, COALESCE(role, 'user') AS role, COALESCE(is_active, false) AS active, deleted_at IS NOT NULL AS deleted
-            FROM users
-            WHERE lower(email) = lower($1) OR clerk_user_id = $1 OR id::text = lower($1)
-            ORDER BY CASE WHEN lower(email) = lower($1) THEN 0 WHEN clerk_user_id = $1 THEN 1 ELSE 2 END
-            LIMIT 1
-            """, [key])
-        guard let id = rows[0, "id"].flatMap(UUID.init(uuidString:)) else { return nil }
-        return OperatorUser(id: id, role: rows[0, "role"] ?? "user", isActive: rows[0, "active"] == "t", isDeleted: rows[0, "deleted"] == "t")
+        do {
+            return try OperatorStore(connection: connection).user(key: key)
+        } catch {
+            throw StoreError(.database, store: "commands", operation: "look up operator", message: error.message, underlying: error)
+        }
     }
 
     /// A plain SQL device lookup by serial number, MAC address (any case, with or without colons) or id,
@@ -74,16 +71,12 @@ extension CommandStore {
         return (id, status)
     }
 
-    /// One `audit_logs` row; `extra` keys are merged into `new_values`.
-    public func insertAudit(
-        userID: UUID?, entityType: String, entityID: UUID, action: String, newValuesJSON: String,
-        extra: [String: String], requestID: String?, now: WallInstant
-    ) throws(StoreError) {
-        let extraJSON = "{" + extra.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)):\(JSONText.string($0.value))" }
-            .joined(separator: ",") + "}"
-        try execute("insert audit row", """
-            INSERT INTO audit_logs (user_id, entity_type, entity_id, action, new_values, request_id, created_at)
-            VALUES ($1::uuid, $2, $3::uuid, $4, $5::jsonb || $6::jsonb, $7, \(SQLText.timestamp("$8::bigint")))
-            """, [userID?.uuidString, entityType, entityID.uuidString, action, newValuesJSON, extraJSON, requestID, String(now.microseconds)])
+    /// One `audit_logs` row (`OperatorStore.insert`), on this store's connection.
+    public func insertAudit(_ row: AuditRow) throws(StoreError) {
+        do {
+            try OperatorStore(connection: connection).insert(row)
+        } catch {
+            throw StoreError(.database, store: "commands", operation: "insert audit row", message: error.message, underlying: error)
+        }
     }
 }

@@ -1,6 +1,5 @@
 import Alerts
 import Commands
-import DeviceRegistry
 import Foundation
 import GatewayConfig
 import Logging
@@ -14,9 +13,8 @@ import WallTime
 ///
 /// Ticks every 250 ms (for `for_s` and escalation), writes `current_value` changes at most once
 /// per second, publishes every raise, escalation, acknowledgement and resolution on
-/// `alerts/{device}`. Operator actions are authorised with the command path's rules
-/// (`OperatorAuthorization`, `CommandStore.operatorUser`) and answered on
-/// `operators/{operator}/responses`. When the database fails, the connection is dropped, readings
+/// `alerts/{device}`. Operator actions are decided and written by `AlertActionHandler` and
+/// answered on `operators/{operator}/responses`. When the database fails, the connection is dropped, readings
 /// meanwhile are not evaluated (counted in the log), operator actions wait, and the engine is
 /// rebuilt from the open alerts rows after reconnecting. On graceful shutdown (after the ingest
 /// path has drained) it applies what is left, writes the last current values and stops.
@@ -57,7 +55,7 @@ private final class AlertLoop {
     let logger: Logger
 
     var engine: ThresholdAlertEngine?
-    var operators: CommandStore?
+    var actions: AlertActionHandler?
     /// Operator actions not yet handled (the database failed), oldest first.
     var waitingActions: [(operatorKey: String, alertID: String, action: AlertAction)] = []
     var droppedReadings = 0
@@ -120,7 +118,7 @@ private final class AlertLoop {
             let engine = ThresholdAlertEngine(store: AlertStore(connection: connection), settings: settings, logger: logger)
             let open = try engine.restore()
             self.engine = engine
-            operators = CommandStore(connection: connection)
+            actions = AlertActionHandler(engine: engine, logger: logger)
             retryAt = nil
             retryDelay = .milliseconds(500)
             logger.info("alerts ready", metadata: ["open_threshold_alerts": "\(open)", "rules": "\(settings.rules.count)"])
@@ -139,7 +137,7 @@ private final class AlertLoop {
             logger.warning("alert work failed; reconnecting and rebuilding from the open alerts", metadata: ["error": "\(error)"])
             engine?.store.connection.close()
             engine = nil
-            operators = nil
+            actions = nil
             retryAt = clock.now + retryDelay
             retryDelay = min(retryDelay * 2, .seconds(10))
         }
@@ -156,10 +154,13 @@ private final class AlertLoop {
     // MARK: Operator actions
 
     private func handleWaitingActions() {
-        while let first = waitingActions.first, let engine, let operators {
+        while let first = waitingActions.first, let actions {
             var done = false
             attempt {
-                try handle(first.operatorKey, first.alertID, first.action, engine: engine, operators: operators)
+                let outcome = try actions.handle(
+                    operatorKey: first.operatorKey, alertID: first.alertID, action: first.action, now: WallInstant.now().microseconds)
+                send(outcome.responseTopic, outcome.response)
+                publish(outcome.notices)
                 done = true
             }
             guard done else { return }
@@ -167,68 +168,15 @@ private final class AlertLoop {
         }
     }
 
-    private func handle(_ operatorKey: String, _ alertID: String, _ action: AlertAction, engine: ThresholdAlertEngine,
-                        operators: CommandStore) throws {
-        func answer(_ status: String, _ device: String?, _ error: String?) {
-            if let error {
-                logger.notice("operator alert action rejected", metadata: [
-                    "operator": "\(operatorKey)", "alert_id": "\(alertID)", "action": "\(action.rawValue)", "reason": "\(error)",
-                ])
-            }
-            send(CommandPayloads.operatorTopic(operatorKey: operatorKey),
-                 AlertMessage.response(alertID: alertID, action: action.rawValue, device: device, status: status, error: error))
-        }
-        guard let id = UUID(uuidString: alertID), let target = try engine.store.target(alertID: id) else {
-            return answer("rejected", nil, "unknown alert")
-        }
-        let user = try operators.operatorUser(key: operatorKey)
-        let device = ResolvedDevice(id: target.deviceID ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), ownerID: target.ownerID, publishKey: target.publishKey ?? "")
-        if let reason = OperatorAuthorization.refusal(user: user, device: device, action: "handle the alerts of") {
-            return answer("rejected", target.publishKey, reason)
-        }
-        guard let user else { return answer("rejected", target.publishKey, "unknown operator") }
-        let now = WallInstant.now().microseconds
-        let changed: Bool
-        let event: AlertNotice.Event
-        switch action {
-        case .acknowledge:
-            if target.resolved { return answer("rejected", target.publishKey, "alert is already resolved") }
-            if target.acknowledged { return answer("acknowledged", target.publishKey, nil) }
-            changed = try engine.store.acknowledge(alertID: target.id, by: user.id, at: now)
-            if changed { engine.operatorAcknowledged(alertID: target.id) }
-            event = .acknowledged
-        case .resolve:
-            if target.resolved { return answer("rejected", target.publishKey, "alert is already resolved") }
-            changed = try engine.store.resolve(alertID: target.id, by: user.id, at: now)
-            if changed { engine.operatorResolved(alertID: target.id) }
-            event = .resolved
-        }
-        guard changed else {
-            // Someone else acted between the read and the write: answer from the row as it is now.
-            return answer("rejected", target.publishKey, "alert changed meanwhile; try again")
-        }
-        try operators.insertAudit(
-            userID: user.id, entityType: "alert", entityID: id, action: action == .acknowledge ? "alert.acknowledge" : "alert.resolve",
-            newValuesJSON: "{}", extra: ["operator": operatorKey], requestID: nil, now: WallInstant(microseconds: now))
-        logger.info("operator alert action applied", metadata: [
-            "operator": "\(operatorKey)", "alert_id": "\(alertID)", "action": "\(action.rawValue)",
-        ])
-        answer(event == .acknowledged ? "acknowledged" : "resolved", target.publishKey, nil)
-        if let key = target.publishKey {
-            publish([AlertNotice(event: event, alertID: target.id, deviceKey: key, alertType: target.alertType, severity: target.severity,
-                                 escalationLevel: target.escalationLevel, title: target.title, currentValue: target.currentValue)])
-        }
-    }
-
     // MARK: Publishing
 
     private func publish(_ notices: [AlertNotice]) {
         for notice in notices {
-            send(AlertMessage.topic(deviceKey: notice.deviceKey), AlertMessage.payload(notice))
+            send(notice.topic, notice.payload)
         }
     }
 
-    /// QoS 1 through the intake's client; the alert is stored either way.
+    /// QoS 1 through the MQTT client; the alert is stored either way.
     private func send(_ topic: String, _ payload: String) {
         guard let client = publisher.client, client.isConnected else {
             logger.warning("not published: not connected to the broker", metadata: ["topic": "\(topic)"])

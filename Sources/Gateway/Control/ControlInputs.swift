@@ -1,5 +1,6 @@
 import Alerts
 import Commands
+import Foundation
 import Presence
 import WallTime
 
@@ -10,22 +11,13 @@ struct PresenceInput: Sendable {
     var at: WallInstant
 }
 
-/// Work for the command service, in the order the ingest thread (or presence) produced it.
-enum CommandInput: Sendable {
-    /// A device's ack or result.
-    case device(CommandEvent)
-    /// `operators/{operator}/commands`, with its payload copied off the ring.
-    case operatorCommand(operatorKey: String, payload: [UInt8])
-    /// Devices that came online or went offline (from the presence service).
-    case presence([PresenceTransition])
-    /// `mash_commands` was notified: a command became pending somewhere.
-    case pendingNotified
-}
-
-/// What an operator asks of an alert (`operators/{operator}/alerts/{alert_id}/ack|resolve`).
-enum AlertAction: String, Sendable {
-    case acknowledge = "ack"
-    case resolve
+extension CommandInput {
+    /// Presence's status transitions as the command loop sees them (a device id that is not a UUID cannot have commands).
+    static func presence(_ transitions: [PresenceTransition]) -> CommandInput {
+        .presenceChanged(transitions.compactMap { transition in
+            UUID(uuidString: transition.deviceID.string).map { DevicePresenceChange(deviceID: $0, online: transition.status == .online) }
+        })
+    }
 }
 
 /// Work for the alert service, in the order the ingest thread produced it.

@@ -1,3 +1,4 @@
+import Alerts
 import DeviceRegistry
 import Foundation
 import GatewayConfig
@@ -146,15 +147,19 @@ final class PresenceService: Service, Sendable {
         for notice in result.alerts { publish(notice) }
     }
 
-    private func publish(_ notice: PresenceAlertNotice) {
-        let key = devices.resolve(notice.deviceID.string)?.publishKey ?? notice.deviceID.string
-        let topic = AlertMessage.topic(deviceKey: key)
+    /// Published as any other alert event (`AlertNotice`); presence knows nothing of the alerts module.
+    private func publish(_ offline: PresenceAlertNotice) {
+        let notice = AlertNotice(
+            event: offline.event == .raised ? .raised : .resolved, alertID: offline.alertID,
+            deviceKey: devices.resolve(offline.deviceID.string)?.publishKey ?? offline.deviceID.string, alertType: offline.alertType,
+            severity: offline.severity, escalationLevel: offline.escalationLevel, title: offline.title, currentValue: nil)
+        let topic = notice.topic
         guard let client = publisher.client, client.isConnected else {
             logger.warning("alert not published: not connected to the broker (it is stored)", metadata: ["topic": "\(topic)", "alert_id": "\(notice.alertID)"])
             return
         }
         do {
-            _ = try client.publish(topic: topic, payload: AlertMessage.payload(notice), qos: .atLeastOnce)
+            _ = try client.publish(topic: topic, payload: notice.payload, qos: .atLeastOnce)
         } catch {
             logger.warning("alert not published (it is stored)", metadata: ["topic": "\(topic)", "alert_id": "\(notice.alertID)", "error": "\(error)"])
         }

@@ -1,7 +1,8 @@
-/// Minimal JSON writing for the gateway's own payloads (fixed shapes, no reflection).
-enum JSONText {
+/// Minimal JSON writing for the gateway's own payloads (fixed shapes, no reflection); shared by
+/// the modules that build operator and device payloads, not part of the public API.
+package enum JSONText {
     /// `value` as a JSON string literal, quotes included; control characters escaped as RFC 8259 requires.
-    static func string(_ value: String) -> String {
+    package static func string(_ value: String) -> String {
         var out = "\""
         out.reserveCapacity(value.utf8.count + 2)
         for scalar in value.unicodeScalars {
@@ -20,7 +21,7 @@ enum JSONText {
         return out + "\""
     }
 
-    static func stringOrNull(_ value: String?) -> String {
+    package static func stringOrNull(_ value: String?) -> String {
         value.map(string) ?? "null"
     }
 }

@@ -5,12 +5,12 @@ import Testing
 import TestSupport
 import WallTime
 
-@Suite("OperatorCommandIntake: validation, authorisation, audit")
-struct OperatorCommandIntakeTests {
+@Suite("OperatorCommandHandler: validation, authorisation, audit")
+struct OperatorCommandHandlerTests {
     static let settings = CommandSettings(maxTimeoutSeconds: 600, maxMaxRetries: 5)
 
-    func intake(_ fixture: CommandFixture, resolver: DeviceResolver? = nil) throws -> OperatorCommandIntake {
-        OperatorCommandIntake(store: CommandStore(connection: try fixture.connect()), settings: Self.settings, logger: testLogger, resolveDevice: resolver)
+    func handler(_ fixture: CommandFixture, resolver: DeviceResolver? = nil) throws -> OperatorCommandHandler {
+        OperatorCommandHandler(store: CommandStore(connection: try fixture.connect()), settings: Self.settings, logger: testLogger, resolveDevice: resolver)
     }
 
     func counts(_ fixture: CommandFixture) throws -> (commands: Int, audits: Int) {
@@ -35,7 +35,7 @@ struct OperatorCommandIntakeTests {
         let fixture = try await CommandFixture.make()
         let entry = Self.operators[index]
         let key = entry.key(fixture)
-        let outcome = try intake(fixture).handle(operatorKey: key, payload: Array(Self.request.utf8), now: .now())
+        let outcome = try handler(fixture).handle(operatorKey: key, payload: Array(Self.request.utf8), now: .now())
         let response = try #require(outcome.effects.operatorPublishes.first)
         #expect(response.topic == "operators/\(key)/responses")
         #expect(response.payload["request_id"] as? String == "r-1")
@@ -96,7 +96,7 @@ struct OperatorCommandIntakeTests {
     func validation(index: Int) async throws {
         let fixture = try await CommandFixture.make()
         let entry = Self.invalid[index]
-        let outcome = try intake(fixture).handle(operatorKey: "admin@example.com", payload: Array(entry.payload.utf8), now: .now())
+        let outcome = try handler(fixture).handle(operatorKey: "admin@example.com", payload: Array(entry.payload.utf8), now: .now())
         #expect(outcome.rejection == entry.reason)
         #expect(outcome.effects.operatorPublishes.first?.payload["status"] as? String == "rejected")
         #expect(try counts(fixture) == (0, entry.audited ? 1 : 0))
@@ -104,7 +104,7 @@ struct OperatorCommandIntakeTests {
 
     @Test func aRepeatedRequestIDCreatesNoSecondCommand() async throws {
         let fixture = try await CommandFixture.make()
-        let core = try intake(fixture)
+        let core = try handler(fixture)
         let first = try core.handle(operatorKey: "admin@example.com", payload: Array(Self.request.utf8), now: .now())
         let again = try core.handle(operatorKey: "admin@example.com", payload: Array(Self.request.utf8), now: .now())
         #expect(first.commandID != nil && again.commandID == first.commandID)
@@ -121,7 +121,7 @@ struct OperatorCommandIntakeTests {
         var asked: [String] = []
         let device = fixture.device
         let owner = fixture.owner
-        let core = try intake(fixture) { key in
+        let core = try handler(fixture) { key in
             asked.append(key)
             return key == "my-alias" ? ResolvedDevice(id: device, ownerID: owner, publishKey: "SN-1") : nil
         }
@@ -135,7 +135,7 @@ struct OperatorCommandIntakeTests {
 
     @Test func everyLaterStateChangeIsAnsweredToTheOperator() async throws {
         let fixture = try await CommandFixture.make()
-        let outcome = try intake(fixture).handle(operatorKey: "Admin@Example.com", payload: Array(Self.request.utf8), now: .now())
+        let outcome = try handler(fixture).handle(operatorKey: "Admin@Example.com", payload: Array(Self.request.utf8), now: .now())
         let id = try #require(outcome.commandID)
         // Another gateway's dispatcher (fresh, knows nothing but the rows) answers from the audit row.
         let core = try dispatcher(fixture)
@@ -154,7 +154,7 @@ struct OperatorCommandIntakeTests {
         let fixture = try await CommandFixture.make()
         let payload = #"{"device":"AA:BB:CC:DD:EE:02","type":"reboot","request_id":"late"}"#
         let start = WallInstant.now() - .seconds(100)
-        let outcome = try intake(fixture).handle(operatorKey: "clerk_owner", payload: Array(payload.utf8), now: start)
+        let outcome = try handler(fixture).handle(operatorKey: "clerk_owner", payload: Array(payload.utf8), now: start)
         #expect(outcome.rejection == nil)
         let core = try dispatcher(fixture, ttl: 60)
         let effects = try core.sweep(now: .now())

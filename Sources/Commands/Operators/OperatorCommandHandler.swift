@@ -1,6 +1,7 @@
 import Foundation
 import GatewayConfig
 import Logging
+import Operators
 import Postgres
 import WallTime
 
@@ -13,7 +14,7 @@ import WallTime
 /// 'command.create'`, `new_values` = the request plus `operator`, `request_id`) in one
 /// statement; the row's NOTIFY then wakes the dispatchers, which answer every later state change
 /// from that audit row. Not thread-safe: uses the store's connection, from one thread.
-public final class OperatorCommandIntake {
+public final class OperatorCommandHandler {
     public let store: CommandStore
     public let settings: CommandSettings
     private let resolveDevice: DeviceResolver
@@ -65,7 +66,7 @@ public final class OperatorCommandIntake {
         let user = try store.operatorUser(key: operatorKey)
         if reason == nil {
             if let device {
-                reason = OperatorAuthorization.refusal(user: user, device: device)
+                reason = OperatorAuthorization.refusal(user: user, deviceOwner: device.ownerID)
             } else {
                 reason = "unknown device"
             }
@@ -73,10 +74,10 @@ public final class OperatorCommandIntake {
 
         if let reason {
             if let device, let requestJSON {
-                try store.insertAudit(
+                try store.insertAudit(AuditRow(
                     userID: user?.id, entityType: "device", entityID: device.id, action: "command.rejected",
-                    newValuesJSON: requestJSON, extra: ["operator": operatorKey, "reason": reason], requestID: requestID, now: now
-                )
+                    newValuesJSON: requestJSON, extra: ["operator": operatorKey, "reason": reason], requestID: requestID,
+                    atMicros: now.microseconds))
             }
             logger.notice("operator command rejected", metadata: [
                 "operator": "\(operatorKey)", "device": "\(deviceKey ?? "-")", "reason": "\(reason)",
@@ -100,8 +101,8 @@ public final class OperatorCommandIntake {
 
     private func response(_ operatorKey: String, _ requestID: String?, _ id: UUID?, _ device: String?, _ status: String, _ error: String?) -> CommandEffect {
         .publishToOperator(
-            topic: CommandPayloads.operatorTopic(operatorKey: operatorKey),
-            payload: CommandPayloads.operatorResponse(requestID: requestID, commandID: id, device: device, status: status, error: error)
+            topic: OperatorResponse.topic(operatorKey: operatorKey),
+            payload: OperatorResponse.command(requestID: requestID, commandID: id, device: device, status: status, error: error)
         )
     }
 }
