@@ -7,7 +7,7 @@ import WallTime
 
 @Suite("OperatorCommandHandler: validation, authorisation, audit")
 struct OperatorCommandHandlerTests {
-    static let settings = CommandSettings(maxTimeoutSeconds: 600, maxMaxRetries: 5)
+    static let settings = CommandSettings(maxTimeoutSeconds: 600, maxRetriesLimit: 5)
 
     func handler(_ fixture: CommandFixture, resolver: DeviceResolver? = nil) throws -> OperatorCommandHandler {
         OperatorCommandHandler(store: CommandStore(connection: try fixture.connect()), settings: Self.settings, logger: testLogger, resolveDevice: resolver)

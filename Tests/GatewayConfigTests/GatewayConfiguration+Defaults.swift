@@ -36,7 +36,7 @@ import Testing
         #expect(c.commands.ttlSeconds == 86_400)
         #expect(c.commands.pollIntervalSeconds == 5)
         #expect(c.commands.maxTimeoutSeconds == 3600)
-        #expect(c.commands.maxMaxRetries == 10)
+        #expect(c.commands.maxRetriesLimit == 10)
         #expect(c.alerts.escalateAfterSeconds == 900)
         #expect(c.alerts.maxEscalationLevel == 3)
         #expect(c.alerts.rules.isEmpty)

@@ -16,7 +16,7 @@ import Testing
             maxPayloadBytes: 4096, maxJSONDepth: 8, ringCapacityMegabytes: 16, spoolMaxMegabytes: 10, fsyncIntervalMilliseconds: 0))
         #expect(c.partitions == PartitionSettings(interval: .week, retentionDays: 30, premake: 5))
         #expect(c.presence == PresenceSettings(offlineAfterSeconds: 5, sweepIntervalMilliseconds: 100, offlineAlertSeverity: .high))
-        #expect(c.commands == CommandSettings(ttlSeconds: 600, pollIntervalSeconds: 1, maxTimeoutSeconds: 120, maxMaxRetries: 4))
+        #expect(c.commands == CommandSettings(ttlSeconds: 600, pollIntervalSeconds: 1, maxTimeoutSeconds: 120, maxRetriesLimit: 4))
         #expect(c.alerts.escalateAfterSeconds == 60)
         #expect(c.alerts.maxEscalationLevel == 5)
         #expect(c.alerts.rules == [

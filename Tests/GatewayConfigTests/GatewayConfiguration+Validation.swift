@@ -85,7 +85,7 @@ struct InvalidCase: CustomTestStringConvertible, Sendable {
         .init("commands: {ttl_s: 0}", "commands.ttl_s", "1...31536000"),
         .init("commands: {poll_interval_s: 0}", "commands.poll_interval_s", "1...3600"),
         .init("commands: {max_timeout_s: 0}", "commands.max_timeout_s", "1...86400"),
-        .init("commands: {max_max_retries: -1}", "commands.max_max_retries", "0...1000"),
+        .init("commands: {max_retries_limit: -1}", "commands.max_retries_limit", "0...1000"),
         // alerts
         .init("alerts: {escalate_after_s: 0}", "alerts.escalate_after_s", "1...31536000"),
         .init("alerts: {max_escalation_level: 0}", "alerts.max_escalation_level", "1...100"),

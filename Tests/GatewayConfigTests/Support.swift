@@ -63,7 +63,7 @@ commands:
   ttl_s: 600
   poll_interval_s: 1
   max_timeout_s: 120
-  max_max_retries: 4
+  max_retries_limit: 4
 alerts:
   escalate_after_s: 60
   max_escalation_level: 5

@@ -55,9 +55,9 @@ public struct OperatorCommandRequest: Sendable, Equatable {
         guard (1...max(1, settings.maxTimeoutSeconds)).contains(timeout) else {
             return invalid("timeout_s must be between 1 and \(settings.maxTimeoutSeconds)")
         }
-        let retries = fields.maxRetries ?? min(defaultMaxRetries, settings.maxMaxRetries)
-        guard (0...max(0, settings.maxMaxRetries)).contains(retries) else {
-            return invalid("max_retries must be between 0 and \(settings.maxMaxRetries)")
+        let retries = fields.maxRetries ?? min(defaultMaxRetries, settings.maxRetriesLimit)
+        guard (0...max(0, settings.maxRetriesLimit)).contains(retries) else {
+            return invalid("max_retries must be between 0 and \(settings.maxRetriesLimit)")
         }
         var dataJSON = "{}"
         if let data = object["data"], !(data is NSNull) {

@@ -134,7 +134,7 @@ extension GatewayConfiguration {
                  "Safety-net poll for pending commands besides LISTEN/NOTIFY."),
         .integer("commands.max_timeout_s", \.commands.maxTimeoutSeconds, 1...86_400,
                  "Largest timeout_s an operator may ask for."),
-        .integer("commands.max_max_retries", \.commands.maxMaxRetries, 0...1000,
+        .integer("commands.max_retries_limit", \.commands.maxRetriesLimit, 0...1000,
                  "Largest max_retries an operator may ask for."),
 
         // MARK: alerts

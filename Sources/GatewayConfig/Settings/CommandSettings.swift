@@ -7,12 +7,12 @@ public struct CommandSettings: Sendable, Equatable {
     /// Upper bound accepted for an operator's `timeout_s`.
     public var maxTimeoutSeconds: Int
     /// Upper bound accepted for an operator's `max_retries`.
-    public var maxMaxRetries: Int
+    public var maxRetriesLimit: Int
 
-    public init(ttlSeconds: Int = 86_400, pollIntervalSeconds: Int = 5, maxTimeoutSeconds: Int = 3600, maxMaxRetries: Int = 10) {
+    public init(ttlSeconds: Int = 86_400, pollIntervalSeconds: Int = 5, maxTimeoutSeconds: Int = 3600, maxRetriesLimit: Int = 10) {
         self.ttlSeconds = ttlSeconds
         self.pollIntervalSeconds = pollIntervalSeconds
         self.maxTimeoutSeconds = maxTimeoutSeconds
-        self.maxMaxRetries = maxMaxRetries
+        self.maxRetriesLimit = maxRetriesLimit
     }
 }
