@@ -123,7 +123,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "MQTT", "Postgres", "GatewayConfig", "SchemaMigrations", "Telemetry", "MessageRing",
+                "MQTT", "Postgres", "GatewayConfig", "SchemaMigrations", "Telemetry",
                 "DeviceRegistry", "Ingest", "Presence", "Commands", "Alerts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -161,7 +161,10 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "MessageRingTests", dependencies: ["MessageRing"]),
         .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "GatewayConfig", "SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(
+            name: "IngestTests",
+            dependencies: ["Ingest", "Telemetry", "MessageRing", "DeviceRegistry", "GatewayConfig", "SchemaMigrations", "Postgres", "TestSupport"]
+        ),
         .testTarget(name: "PresenceTests", dependencies: ["Presence", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "SchemaMigrations", "Postgres", "TestSupport"]),

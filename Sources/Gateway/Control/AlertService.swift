@@ -3,6 +3,7 @@ import Commands
 import DeviceRegistry
 import Foundation
 import GatewayConfig
+import Ingest
 import Logging
 import MQTT
 import Postgres
@@ -96,7 +97,7 @@ private final class AlertLoop {
             handleWaitingActions()
             if clock.now >= nextTick {
                 nextTick = clock.now + AlertService.tickInterval
-                if let engine { attempt { try publish(engine.tick(now: RingIntake.nowMicros())) } }
+                if let engine { attempt { try publish(engine.tick(now: RingRecorder.nowMicros())) } }
             }
             if clock.now >= nextFlush || closed {
                 nextFlush = clock.now + AlertService.currentValueInterval
@@ -186,7 +187,7 @@ private final class AlertLoop {
             return answer("rejected", target.publishKey, reason)
         }
         guard let user else { return answer("rejected", target.publishKey, "unknown operator") }
-        let now = RingIntake.nowMicros()
+        let now = RingRecorder.nowMicros()
         let changed: Bool
         let event: AlertNotice.Event
         switch action {

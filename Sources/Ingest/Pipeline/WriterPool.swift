@@ -1,6 +1,5 @@
 import Foundation
 import GatewayConfig
-import Ingest
 import Logging
 import MessageRing
 import Metrics
