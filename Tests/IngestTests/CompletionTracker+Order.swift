@@ -15,9 +15,7 @@ struct CompletionTrackerOrderTests {
         var moves = 0
         for order in orders {
             for uncovered in 0..<(1 << batches) {
-                let ends: [RingPosition?] = (0..<batches).map { index in
-                    uncovered & (1 << index) != 0 ? nil : RingPosition(bytes: UInt64(index + 1) * 100, records: UInt64(index + 1))
-                }
+                let ends = (0..<batches).map { index in endOf(index, coversNoRecord: uncovered & (1 << index) != 0) }
                 let tracker = CompletionTracker()
                 for _ in 0..<batches { tracker.submitted() }
                 var complete = Array(repeating: false, count: batches)
@@ -63,6 +61,13 @@ struct CompletionTrackerOrderTests {
         #expect(tracker.takeReleasable() == RingPosition(bytes: 30, records: 3))
         #expect(tracker.outstanding == 0)
     }
+}
+
+/// Batch `index`'s ring end: nil when it covers no record, else 100 bytes and one record past its predecessor's.
+private func endOf(_ index: Int, coversNoRecord: Bool) -> RingPosition? {
+    if coversNoRecord { return nil }
+    let count = UInt64(index + 1)
+    return RingPosition(bytes: count * 100, records: count)
 }
 
 /// All orderings of `elements` (Heap's algorithm).

@@ -20,7 +20,7 @@ struct WriterPoolDatabaseTests {
         var offered: [RingPosition] = []
         for sequence in 0..<12 {
             // Batch 5 holds control messages only: no rows, but a ring end to release past.
-            let batch = sequence == 5 ? ReadingBatch(capacity: 1) : readings(f, batch: sequence)
+            let batch = sequence == 5 ? pool.recycled.take(timeout: .seconds(30)) ?? ReadingBatch(capacity: 1) : readings(f, of: pool, batch: sequence)
             pool.submit(WriteJob(sequence: UInt64(sequence), batch: batch, ringEnd: ringEnd(sequence)))
             if let position = pool.tracker.takeReleasable() { offered.append(position) }
         }
@@ -42,7 +42,7 @@ struct WriterPoolDatabaseTests {
         let pool = makePool(f, spool: spool, connections: 2)
         pool.start()
         for sequence in 0..<10 {
-            pool.submit(WriteJob(sequence: UInt64(sequence), batch: readings(f, batch: sequence), ringEnd: ringEnd(sequence)))
+            pool.submit(WriteJob(sequence: UInt64(sequence), batch: readings(f, of: pool, batch: sequence), ringEnd: ringEnd(sequence)))
         }
         pool.finish()
         #expect(pool.tracker.outstanding == 0)
@@ -57,14 +57,14 @@ struct WriterPoolDatabaseTests {
         let spool = try Spool(directory: try makeSpoolDirectory(), maxBytes: 64 << 20, logger: Self.logger)
         let pool = makePool(f, spool: spool, connections: 2)
         pool.start()
-        pool.submit(WriteJob(sequence: 0, batch: readings(f, batch: 0), ringEnd: ringEnd(0)))
+        pool.submit(WriteJob(sequence: 0, batch: readings(f, of: pool, batch: 0), ringEnd: ringEnd(0)))
         try await waitUntil("the first batch to be durable") { pool.tracker.outstanding == 0 }
         #expect(try f.count() == Self.readingsPerBatch)
 
         await cluster.stop()
         // One at a time, so that the spool's order is the submission order.
         for sequence in 1...3 {
-            pool.submit(WriteJob(sequence: UInt64(sequence), batch: readings(f, batch: sequence), ringEnd: ringEnd(sequence)))
+            pool.submit(WriteJob(sequence: UInt64(sequence), batch: readings(f, of: pool, batch: sequence), ringEnd: ringEnd(sequence)))
             try await waitUntil("batch \(sequence) to be spooled", timeout: .seconds(30)) { pool.tracker.outstanding == 0 }
             #expect(spool.count == sequence)
         }
@@ -85,7 +85,7 @@ struct WriterPoolDatabaseTests {
         let first = makePool(f, spool: spool, connections: 2)
         first.start()
         for sequence in 0..<4 {
-            first.submit(WriteJob(sequence: UInt64(sequence), batch: readings(f, batch: sequence), ringEnd: ringEnd(sequence)))
+            first.submit(WriteJob(sequence: UInt64(sequence), batch: readings(f, of: first, batch: sequence), ringEnd: ringEnd(sequence)))
         }
         first.finish()
         #expect(spool.count == 4)
@@ -108,8 +108,11 @@ struct WriterPoolDatabaseTests {
     }
 
     /// Batch `batch`'s readings: values `batch * 1000 + i` (scaled), so a row tells its batch.
-    private func readings(_ f: IngestFixture, batch: Int) -> ReadingBatch {
-        var readings = ReadingBatch(capacity: Self.readingsPerBatch)
+    ///
+    /// Filled in a batch the pool recycled, as the consumer does: writers return every batch to
+    /// `recycled` and wait while it is full.
+    private func readings(_ f: IngestFixture, of pool: WriterPool, batch: Int) -> ReadingBatch {
+        var readings = pool.recycled.take(timeout: .seconds(30)) ?? ReadingBatch(capacity: Self.readingsPerBatch)
         let start = micros(2026, 7, 7)
         for i in 0..<Self.readingsPerBatch {
             let scaled = Int64(batch * 1000 + i)
