@@ -86,8 +86,9 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Postgres", "Telemetry", "GatewayConfig", "WallTime",
+                "Postgres", "Telemetry", "MessageRing", "DeviceRegistry", "GatewayConfig", "WallTime",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -129,7 +130,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "MQTT", "Postgres", "GatewayConfig", "SchemaMigrations", "Telemetry", "MessageRing",
+                "MQTT", "Postgres", "GatewayConfig", "SchemaMigrations", "Telemetry",
                 "DeviceRegistry", "Ingest", "Presence", "Commands", "Alerts", "WallTime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -172,7 +173,10 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "MessageRingTests", dependencies: ["MessageRing"]),
         .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "Postgres", "TestSupport"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "WallTime", "GatewayConfig", "Postgres", "TestSupport"]),
+        .testTarget(
+            name: "IngestTests",
+            dependencies: ["Ingest", "Telemetry", "MessageRing", "DeviceRegistry", "WallTime", "GatewayConfig", "Postgres", "TestSupport"]
+        ),
         .testTarget(name: "PresenceTests", dependencies: ["Presence", "WallTime", "Postgres", "TestSupport"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Operators", "Postgres", "TestSupport"]),
         .testTarget(name: "OperatorsTests", dependencies: ["Operators"]),

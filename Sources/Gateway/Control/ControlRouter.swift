@@ -3,6 +3,7 @@ import Commands
 import DeviceRegistry
 import Foundation
 import GatewayConfig
+import Ingest
 import Logging
 import Presence
 import Telemetry
@@ -33,8 +34,10 @@ final class ControlRouter: ControlMessageSink {
         alertWatch.sensors(for: device)
     }
 
-    func alertReadings(_ readings: [AlertReading]) {
-        alerts.post(.readings(readings))
+    func watchedReadings(_ readings: [WatchedReading]) {
+        alerts.post(.readings(readings.map {
+            AlertReading(device: $0.device, sensor: $0.sensor, value: $0.value, at: $0.receivedAtMicros)
+        }))
     }
 
     func deviceMessage(

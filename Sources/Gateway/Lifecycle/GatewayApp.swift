@@ -1,4 +1,5 @@
 import GatewayConfig
+import Ingest
 import Logging
 import MQTT
 import Prometheus
@@ -8,7 +9,7 @@ import ServiceLifecycle
 /// The daemon: every long-running part as a `Service` in one `ServiceGroup`.
 ///
 /// Services are registered in start-up order; the group shuts them down in reverse on
-/// SIGTERM/SIGINT: first the MQTT intake (publishes `offline`, disconnects: nothing more is
+/// SIGTERM/SIGINT: first the broker connection (publishes `offline`, disconnects: nothing more is
 /// accepted), then the ingest path (drains the ring into PostgreSQL or the spool, handing the
 /// last control messages to presence, commands and alerts), then presence (writes every device),
 /// then alerts (evaluates the last readings, writes current values), then commands (applies the
@@ -32,33 +33,33 @@ public struct GatewayApp: Sendable {
         let control = ControlRouter(alertRules: configuration.alerts.rules, logger: logger)
         let liveness = Liveness()
         let ingest = IngestService(configuration: configuration, after: database.ready, control: control, liveness: liveness, logger: logger)
-        let ringIntake = ingest.intake
+        let recorder = ingest.recorder
         let drops = BrokerDropWatch(logger: logger)
-        let intake = MQTTIntakeService(settings: configuration.mqtt, after: ingest.ready, logger: logger) { message in
+        let broker = BrokerService(settings: configuration.mqtt, after: ingest.ready, logger: logger) { message in
             if message.topic.first == UInt8(ascii: "$"), drops.handle(message) { return }
-            ringIntake.accept(message)
+            recorder.record(topic: message.topic, payload: message.payload, retained: message.retain)
         }
         let commands = CommandService(
             settings: configuration.commands, database: configuration.database, after: database.ready, inbox: control.commands,
-            devices: ingest.devices, publisher: intake.publisher, logger: logger)
+            devices: ingest.devices, publisher: broker.publisher, logger: logger)
         let commandInbox = control.commands
         let presence = PresenceService(
             settings: configuration.presence, database: configuration.database,
             sharedGroup: !configuration.mqtt.sharedGroup.isEmpty, after: database.ready, inbox: control.presence,
-            devices: ingest.devices, publisher: intake.publisher, logger: logger
+            devices: ingest.devices, publisher: broker.publisher, logger: logger
         ) { transitions in
             commandInbox.post(.presence(transitions))
         }
         let alerts = AlertService(
             settings: configuration.alerts, database: configuration.database, after: database.ready, inbox: control.alerts,
-            publisher: intake.publisher, logger: logger)
+            publisher: broker.publisher, logger: logger)
         let systemd = SystemdService(notifier: notifier, readyAfter: ingest.ready, liveness: liveness, logger: logger)
-        var services: [any Service] = [database, commands, alerts, presence, ingest, intake, systemd]
+        var services: [any Service] = [database, commands, alerts, presence, ingest, broker, systemd]
         if let address = try configuration.http.listenAddress() {
             services.append(try StatusService(address: address, registry: metrics, logger: logger) {
                 var problems = [String]()
                 if !database.ready.isReady { problems.append("database: not ready (waiting for PostgreSQL or the schema check)") }
-                if intake.publisher.client?.isConnected != true { problems.append("mqtt: not connected to the broker") }
+                if broker.publisher.client?.isConnected != true { problems.append("mqtt: not connected to the broker") }
                 if ingest.ready.isReady, liveness.silence > .seconds(10) {
                     problems.append("ingest: the consumer has made no progress for \(liveness.silence.components.seconds) s")
                 }

@@ -2,7 +2,7 @@ import Synchronization
 
 /// A one-way latch that tasks can await: set once, when a dependency becomes usable.
 ///
-/// Services start together under the ServiceGroup; the MQTT intake waits on the database's
+/// Services start together under the ServiceGroup; the broker connection waits on the database's
 /// latch so that it never accepts a message before the schema has been checked.
 public final class Readiness: Sendable {
     private enum State {

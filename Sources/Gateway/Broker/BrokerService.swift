@@ -3,14 +3,15 @@ import Logging
 import MQTT
 import ServiceLifecycle
 
-/// Receives every message the gateway subscribes to and hands it, still borrowed, to a sink.
+/// The gateway's broker connection: receives every message it subscribes to and hands it, still
+/// borrowed, to a sink.
 ///
 /// Runs after the database gate opens (so nothing is acknowledged before the schema is known
 /// to match), connects with a persistent session, subscribes, and keeps the retained
 /// `gateway/{client_id}/status` at `online` (re-published after every reconnect, because the
 /// broker publishes the `offline` will when a connection drops). On graceful shutdown it
 /// publishes `offline` and disconnects cleanly, so nothing more is received or acknowledged.
-public final class MQTTIntakeService: Service, Sendable {
+public final class BrokerService: Service, Sendable {
     /// Where incoming messages go; called on the libmosquitto loop thread (see `MQTTClient`).
     public typealias Sink = @Sendable (borrowing MQTTMessageView) -> Void
 

@@ -1,13 +1,12 @@
-import Alerts
 import DeviceRegistry
 import Foundation
 import GatewayConfig
-import Ingest
 import Logging
 import MessageRing
 import Metrics
 import Synchronization
 import Telemetry
+import WallTime
 
 /// The single consumer of the ring: decodes each message, resolves its device and sensors,
 /// and fills batches for the writer pool.
@@ -35,8 +34,8 @@ final class IngestConsumer: @unchecked Sendable {
     // Consumer-thread state.
     private var batch: ReadingBatch
     private var decoded = DecodedMessage()
-    /// Readings of one message that some alert rule watches (reused buffer).
-    private var alertReadings: [AlertReading] = []
+    /// Readings of one message that the control sink watches (reused buffer).
+    private var watchedReadings: [WatchedReading] = []
     private var sequence: UInt64 = 0
     private var batchOpened: ContinuousClock.Instant?
     private var consumedEnd: RingPosition?
@@ -79,7 +78,7 @@ final class IngestConsumer: @unchecked Sendable {
     }
 
     /// Drains what the ring holds, hands the last batch to the writers and returns when the
-    /// thread has ended. Call after the MQTT intake has stopped (nothing more arrives).
+    /// thread has ended. Call after the broker connection has stopped (nothing more arrives).
     func stop() {
         stopRequested.store(true, ordering: .releasing)
         finished.wait()
@@ -155,7 +154,7 @@ final class IngestConsumer: @unchecked Sendable {
         let now = ContinuousClock.now
         guard now - cutoffComputed >= .seconds(1) else { return }
         cutoffComputed = now
-        retentionCutoff = PartitionManager.retentionCutoffMicros(now: RingIntake.nowMicros(), retentionDays: partitions.retentionDays)
+        retentionCutoff = PartitionManager.retentionCutoffMicros(now: WallInstant.now().microseconds, retentionDays: partitions.retentionDays)
     }
 
     // MARK: One message
@@ -176,14 +175,14 @@ final class IngestConsumer: @unchecked Sendable {
             guard let device = resolve(key, record: record) else { return !isStoppingWithoutDatabase }
             ingest(record, device: device, topic: parsed)
             control?.deviceMessage(device, topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt,
-                                   retained: record.flags & RingIntake.retainedFlag != 0)
+                                   retained: record.flags & RingRecorder.retainedFlag != 0)
         case .heartbeat(let key), .status(let key), .commandAck(let key, _), .commandResult(let key, _):
             // Waits (in a loop, not by recursion: an outage can last hours) while the database cannot answer.
             while true {
                 switch devices.lookup(key) {
                 case .found(let device):
                     control?.deviceMessage(device, topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt,
-                                       retained: record.flags & RingIntake.retainedFlag != 0)
+                                       retained: record.flags & RingRecorder.retainedFlag != 0)
                 case .unknown:
                     // Presence and commands concern known devices only; counted so it is not silent.
                     unknownDeviceControl.increment()
@@ -249,7 +248,7 @@ final class IngestConsumer: @unchecked Sendable {
             decoder.decode(payload, receivedAtMicros: record.receivedAt, retentionCutoffMicros: retentionCutoff, into: &decoded)
         }
         let deviceID = device.id.halves
-        // Nil (no rule watches anything on this device) keeps the loop free of alert work.
+        // Nil (nothing watched on this device) keeps the loop free of that work.
         let watched = control?.watchedSensors(device)
         for reading in decoded.readings {
             let sensorType = decoded.withBytes(reading.sensor, payload: payload) { sensors.lookup($0) }
@@ -271,14 +270,14 @@ final class IngestConsumer: @unchecked Sendable {
             if let watched {
                 let name = sensorType.name.lowercased()
                 if watched.contains(name) {
-                    alertReadings.append(AlertReading(
-                        device: device, sensor: name, value: Double(reading.scaledValue) / 10_000, at: record.receivedAt))
+                    watchedReadings.append(WatchedReading(
+                        device: device, sensor: name, value: Double(reading.scaledValue) / 10_000, receivedAtMicros: record.receivedAt))
                 }
             }
         }
-        if !alertReadings.isEmpty {
-            control?.alertReadings(alertReadings)
-            alertReadings.removeAll(keepingCapacity: true)
+        if !watchedReadings.isEmpty {
+            control?.watchedReadings(watchedReadings)
+            watchedReadings.removeAll(keepingCapacity: true)
         }
         readingsAccepted.increment(by: decoded.readings.count)
         for rejected in decoded.rejects {
@@ -290,16 +289,4 @@ final class IngestConsumer: @unchecked Sendable {
         rejectCounters[reason]?.increment()
         batch.appendReject(receivedAtMicros: record.receivedAt, topic: record.topic, payload: payload, reason: reason, detail: detail)
     }
-}
-
-/// Where non-telemetry messages go (presence, commands, alert actions). Called on the ingest
-/// thread, in ring order; implementations hand the work to their own service quickly.
-protocol ControlMessageSink: Sendable {
-    /// `retained`: the broker replayed a retained message (at subscribe), the device did not send it now.
-    func deviceMessage(_ device: DeviceRecord, topic: DeviceTopic, payload: UnsafeRawBufferPointer, receivedAtMicros: Int64, retained: Bool)
-    func operatorMessage(topic: DeviceTopic, payload: UnsafeRawBufferPointer, receivedAtMicros: Int64)
-    /// Lowercased names of the sensors some alert rule watches on `device`; nil when none (checked once per message).
-    func watchedSensors(_ device: DeviceRecord) -> Set<String>?
-    /// Readings of watched sensors, already appended to a batch (one message's worth, in order).
-    func alertReadings(_ readings: [AlertReading])
 }

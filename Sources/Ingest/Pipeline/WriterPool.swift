@@ -1,6 +1,5 @@
 import Foundation
 import GatewayConfig
-import Ingest
 import Logging
 import MessageRing
 import Metrics
@@ -119,7 +118,7 @@ final class WriterPool: @unchecked Sendable {
         batch.seal()
         var delay: UInt32 = 100_000
         while true {
-            if !databaseDown.load(ordering: .acquiring) && spoolIsEmpty, let current = writer ?? reconnected(nil) {
+            if !databaseDown.load(ordering: .acquiring) && spoolIsEmpty, let current = writer ?? connectedOrMarkedDown() {
                 writer = current
                 let start = ContinuousClock.now
                 do {
@@ -154,6 +153,17 @@ final class WriterPool: @unchecked Sendable {
             }
         }
         return try? BatchWriter.connect(url: databaseURL, partitions: partitions, applicationName: "mash-gateway writer", logger: logger)
+    }
+
+    /// A new connection for a writer that has none; nil when the database cannot be reached, which
+    /// then counts as an outage (the drainer probes for its end, and `finish()` does not wait for it).
+    private func connectedOrMarkedDown() -> BatchWriter? {
+        do {
+            return try BatchWriter.connect(url: databaseURL, partitions: partitions, applicationName: "mash-gateway writer", logger: logger)
+        } catch {
+            markDown(error)
+            return nil
+        }
     }
 
     private func record(_ result: BatchWriteResult) {

@@ -3,7 +3,7 @@
 /// Exact filters rather than `devices/#`: the gateway publishes on `devices/{d}/commands/{id}`
 /// and `operators/{o}/responses` itself and must not receive its own messages back.
 public enum SubscriptionTopics {
-    public static let device = [
+    public static let devices = [
         "devices/+/telemetry",
         "devices/+/sensors/+",
         "devices/+/heartbeat",
@@ -11,12 +11,12 @@ public enum SubscriptionTopics {
         "devices/+/commands/+/ack",
         "devices/+/commands/+/result",
     ]
-    public static let operator_ = [
+    public static let operators = [
         "operators/+/commands",
         "operators/+/alerts/+/ack",
         "operators/+/alerts/+/resolve",
     ]
-    public static var all: [String] { device + operator_ }
+    public static var all: [String] { devices + operators }
 
     /// Filters every gateway subscribes to directly, even in a shared group: a device's status and
     /// heartbeats switch its presence at once, so every instance's presence tracker must see them
