@@ -1,8 +1,9 @@
 // swift-tools-version: 6.1
 //
 // Data flow, one module per stage:
-//   MQTT (libmosquitto) → Telemetry (decode) → MessageRing (lock-free, mmap) → Ingest writer → Postgres (libpq COPY)
-// beside it: Presence, Commands, Alerts; Gateway wires them as services under one lifecycle.
+//   MQTT (libmosquitto) → Ingest's RingRecorder → MessageRing (lock-free, mmap) → Ingest's consumer
+//   (Telemetry decodes, DeviceRegistry resolves) → Ingest's writer pool → Postgres (libpq COPY)
+// beside it: Presence, Commands, Alerts (with Operators); Gateway only wires them as services under one lifecycle.
 import PackageDescription
 
 let package = Package(
