@@ -4,6 +4,7 @@ import DeviceRegistry
 import Foundation
 import GatewayConfig
 import Logging
+import Mailboxes
 import Presence
 import Telemetry
 import WallTime

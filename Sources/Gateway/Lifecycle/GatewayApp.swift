@@ -1,6 +1,9 @@
+import Alerts
+import Commands
 import GatewayConfig
 import Logging
 import MQTT
+import Presence
 import Prometheus
 import SchemaMigrations
 import ServiceLifecycle
@@ -38,20 +41,19 @@ public struct GatewayApp: Sendable {
             if message.topic.first == UInt8(ascii: "$"), drops.handle(message) { return }
             ringIntake.accept(message)
         }
-        let commands = CommandService(
-            settings: configuration.commands, database: configuration.database, after: database.ready, inbox: control.commands,
-            devices: ingest.devices, publisher: intake.publisher, logger: logger)
+        let commands = MailboxService(thread: "mash-commands", after: database.ready, inbox: control.commands, worker: CommandWorker(
+            settings: configuration.commands, database: configuration.database, devices: ingest.devices,
+            publish: intake.publisher.publish, brokerConnected: intake.publisher.isBrokerConnected, logger: logger))
         let commandInbox = control.commands
-        let presence = PresenceService(
-            settings: configuration.presence, database: configuration.database,
-            sharedGroup: !configuration.mqtt.sharedGroup.isEmpty, after: database.ready, inbox: control.presence,
-            devices: ingest.devices, publisher: intake.publisher, logger: logger
+        let devices = ingest.devices
+        let presence = MailboxService(thread: "mash-presence", after: database.ready, inbox: control.presence, worker: PresenceWorker(
+            settings: configuration.presence, database: configuration.database, sharedGroup: !configuration.mqtt.sharedGroup.isEmpty,
+            publish: intake.publisher.publish, alertMessage: { AlertNotice.message(for: $0, devices: devices) }, logger: logger
         ) { transitions in
             commandInbox.post(.presence(transitions))
-        }
-        let alerts = AlertService(
-            settings: configuration.alerts, database: configuration.database, after: database.ready, inbox: control.alerts,
-            publisher: intake.publisher, logger: logger)
+        })
+        let alerts = MailboxService(thread: "mash-alerts", after: database.ready, inbox: control.alerts, worker: AlertWorker(
+            settings: configuration.alerts, database: configuration.database, publish: intake.publisher.publish, logger: logger))
         let systemd = SystemdService(notifier: notifier, readyAfter: ingest.ready, liveness: liveness, logger: logger)
         var services: [any Service] = [database, commands, alerts, presence, ingest, intake, systemd]
         if let address = try configuration.http.listenAddress() {
