@@ -93,11 +93,13 @@ let package = Package(
             ]
         ),
 
-        // MARK: Beside the ingest path: presence and commands.
+        // MARK: Beside the ingest path: presence, commands and alerts, each a worker fed by a mailbox.
+        // The hand-over between threads: producers never wait, one consumer takes all at once.
+        .target(name: "Mailboxes"),
         .target(
             name: "Presence",
             dependencies: [
-                "Postgres", "GatewayConfig", "DeviceRegistry", "WallTime",
+                "Postgres", "GatewayConfig", "DeviceRegistry", "WallTime", "Mailboxes",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -108,7 +110,7 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "Postgres", "GatewayConfig", "Operators", "WallTime",
+                "Postgres", "GatewayConfig", "DeviceRegistry", "Operators", "WallTime", "Mailboxes",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -116,7 +118,7 @@ let package = Package(
         .target(
             name: "Alerts",
             dependencies: [
-                "Postgres", "GatewayConfig", "DeviceRegistry", "Operators",
+                "Postgres", "GatewayConfig", "DeviceRegistry", "Operators", "WallTime", "Mailboxes",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -132,7 +134,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "MQTT", "Postgres", "GatewayConfig", "SchemaMigrations", "Telemetry",
-                "DeviceRegistry", "Ingest", "Presence", "Commands", "Alerts", "WallTime",
+                "DeviceRegistry", "Ingest", "Presence", "Commands", "Alerts", "WallTime", "Mailboxes",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -173,13 +175,14 @@ let package = Package(
         .testTarget(name: "WallTimeTests", dependencies: ["WallTime"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "MessageRingTests", dependencies: ["MessageRing"]),
+        .testTarget(name: "MailboxesTests", dependencies: ["Mailboxes"]),
         .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "Postgres", "TestSupport"]),
         .testTarget(
             name: "IngestTests",
             dependencies: ["Ingest", "Telemetry", "MessageRing", "DeviceRegistry", "WallTime", "GatewayConfig", "Postgres", "TestSupport"]
         ),
         .testTarget(name: "PresenceTests", dependencies: ["Presence", "WallTime", "Postgres", "TestSupport"]),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Operators", "Postgres", "TestSupport"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Operators", "WallTime", "Postgres", "TestSupport"]),
         .testTarget(name: "OperatorsTests", dependencies: ["Operators"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "WallTime", "Postgres", "TestSupport"]),
         .testTarget(

@@ -1,15 +1,8 @@
 import Alerts
 import Commands
+import DeviceRegistry
 import Foundation
 import Presence
-import WallTime
-
-/// One device message as presence needs it: who, what, and when the gateway received it.
-struct PresenceInput: Sendable {
-    var device: PresenceDeviceID
-    var event: PresenceEvent
-    var at: WallInstant
-}
 
 extension CommandInput {
     /// Presence's status transitions as the command loop sees them (a device id that is not a UUID cannot have commands).
@@ -20,9 +13,13 @@ extension CommandInput {
     }
 }
 
-/// Work for the alert service, in the order the ingest thread produced it.
-enum AlertInput: Sendable {
-    /// Stored readings of watched sensors (one message's worth).
-    case readings([AlertReading])
-    case action(operatorKey: String, alertID: String, AlertAction)
+extension AlertNotice {
+    /// Presence's `device_offline` alert event as any other alert event, published to the device's publish key.
+    static func message(for offline: PresenceAlertNotice, devices: DeviceDirectory) -> (topic: String, payload: String) {
+        let notice = AlertNotice(
+            event: offline.event == .raised ? .raised : .resolved, alertID: offline.alertID,
+            deviceKey: devices.resolve(offline.deviceID.string)?.publishKey ?? offline.deviceID.string, alertType: offline.alertType,
+            severity: offline.severity, escalationLevel: offline.escalationLevel, title: offline.title, currentValue: nil)
+        return (notice.topic, notice.payload)
+    }
 }

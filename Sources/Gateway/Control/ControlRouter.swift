@@ -5,6 +5,7 @@ import Foundation
 import GatewayConfig
 import Ingest
 import Logging
+import Mailboxes
 import Presence
 import Telemetry
 import WallTime

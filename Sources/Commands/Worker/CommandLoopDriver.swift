@@ -1,79 +1,33 @@
-import Commands
 import DeviceRegistry
 import Foundation
 import GatewayConfig
 import Logging
-import MQTT
+import Mailboxes
 import Postgres
-import Presence
-import ServiceLifecycle
 import WallTime
-
-/// Runs command delivery: the `CommandDispatcher` and the `OperatorCommandHandler` on one thread
-/// and one database connection, a `mash_commands` listener on another, publishing through the
-/// MQTT client.
-///
-/// What to do when (claims, sweeps, timers, retries, dropping a poisoned input, stopping) is
-/// `CommandLoopMachine`'s decision; this driver performs its actions. A device publish that fails
-/// goes back to the dispatcher as `.publishFailed` (back to pending, no retry spent). On graceful
-/// shutdown (after the MQTT client and the ingest path have stopped, so every ack that reached
-/// the ring is in the mailbox) it applies what is left and stops; commands in flight stay
-/// `sent`/`acknowledged` in the database for the next start.
-final class CommandService: Service, Sendable {
-    private let settings: CommandSettings
-    private let database: DatabaseSettings
-    private let gate: Readiness
-    private let inbox: Mailbox<CommandInput>
-    private let devices: DeviceDirectory
-    private let publisher: PublisherSlot
-    private let logger: Logger
-
-    init(
-        settings: CommandSettings, database: DatabaseSettings, after gate: Readiness, inbox: Mailbox<CommandInput>,
-        devices: DeviceDirectory, publisher: PublisherSlot, logger: Logger
-    ) {
-        self.settings = settings
-        self.database = database
-        self.gate = gate
-        self.inbox = inbox
-        self.devices = devices
-        self.publisher = publisher
-        self.logger = logger
-    }
-
-    func run() async throws {
-        let listener = CommandListener(database: database, inbox: inbox, logger: logger)
-        try await inbox.serve(after: gate, thread: "mash-commands") { [settings, database, inbox, devices, publisher, logger] in
-            listener.start()
-            CommandLoopDriver(settings: settings, database: database, inbox: inbox, devices: devices, publisher: publisher, logger: logger).run()
-            listener.stop()
-        }
-    }
-}
 
 /// Performs `CommandLoopMachine`'s actions with the real dispatcher, store, mailbox and publisher;
 /// lives only on the command thread.
-private final class CommandLoopDriver {
+final class CommandLoopDriver {
     let settings: CommandSettings
     let database: DatabaseSettings
     let inbox: Mailbox<CommandInput>
     let devices: DeviceDirectory
-    let publisher: PublisherSlot
+    let publisher: CommandWorker.Publish
+    let brokerConnected: @Sendable () -> Bool
     let logger: Logger
 
     var dispatcher: CommandDispatcher?
     var operatorCommands: OperatorCommandHandler?
 
-    init(
-        settings: CommandSettings, database: DatabaseSettings, inbox: Mailbox<CommandInput>, devices: DeviceDirectory,
-        publisher: PublisherSlot, logger: Logger
-    ) {
-        self.settings = settings
-        self.database = database
+    init(worker: CommandWorker, inbox: Mailbox<CommandInput>) {
+        self.settings = worker.settings
+        self.database = worker.database
         self.inbox = inbox
-        self.devices = devices
-        self.publisher = publisher
-        self.logger = logger
+        self.devices = worker.devices
+        self.publisher = worker.publish
+        self.brokerConnected = worker.brokerConnected
+        self.logger = worker.logger
     }
 
     func run() {
@@ -84,7 +38,7 @@ private final class CommandLoopDriver {
             switch action {
             case .wait(let until):
                 inbox.takeAll(into: &taken, timeout: until - .now())
-                action = machine.took(taken, closed: inbox.isClosed, brokerConnected: publisher.client?.isConnected == true, now: .now())
+                action = machine.took(taken, closed: inbox.isClosed, brokerConnected: brokerConnected(), now: .now())
                 continue
             case .claim(let online, let limit):
                 do {
@@ -201,15 +155,14 @@ private final class CommandLoopDriver {
         }
     }
 
-    /// QoS 1 through the MQTT client; false when not connected or libmosquitto refused it.
+    /// QoS 1; false when not connected or the client refused it.
     @discardableResult
     private func publish(_ topic: String, _ payload: String) -> Bool {
-        guard let client = publisher.client, client.isConnected else {
-            logger.warning("not published: not connected to the broker", metadata: ["topic": "\(topic)"])
-            return false
-        }
         do {
-            _ = try client.publish(topic: topic, payload: payload, qos: .atLeastOnce)
+            guard try publisher(topic, payload) else {
+                logger.warning("not published: not connected to the broker", metadata: ["topic": "\(topic)"])
+                return false
+            }
             return true
         } catch {
             logger.warning("publish failed", metadata: ["topic": "\(topic)", "error": "\(error)"])

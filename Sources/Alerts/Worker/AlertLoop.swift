@@ -1,85 +1,38 @@
-import Alerts
-import Commands
 import Foundation
 import GatewayConfig
 import Logging
-import MQTT
+import Mailboxes
 import Postgres
-import ServiceLifecycle
 import WallTime
 
-/// Runs threshold alerting: a `ThresholdAlertEngine` and the operators' alert actions on one
-/// thread and one database connection, fed by the control router's mailbox.
-///
-/// Ticks every 250 ms (for `for_s` and escalation), writes `current_value` changes at most once
-/// per second, publishes every raise, escalation, acknowledgement and resolution on
-/// `alerts/{device}`. Operator actions are decided and written by `AlertActionHandler` and
-/// answered on `operators/{operator}/responses`. When the database fails, the connection is dropped, readings
-/// meanwhile are not evaluated (counted in the log), operator actions wait, and the engine is
-/// rebuilt from the open alerts rows after reconnecting. On graceful shutdown (after the ingest
-/// path has drained) it applies what is left, writes the last current values and stops.
-final class AlertService: Service, Sendable {
-    private let settings: AlertSettings
-    private let database: DatabaseSettings
-    private let gate: Readiness
-    private let inbox: Mailbox<AlertInput>
-    private let publisher: PublisherSlot
-    private let logger: Logger
-
-    static let tickInterval = Duration.milliseconds(250)
-    static let currentValueInterval = Duration.seconds(1)
-
-    init(settings: AlertSettings, database: DatabaseSettings, after gate: Readiness, inbox: Mailbox<AlertInput>,
-         publisher: PublisherSlot, logger: Logger) {
-        self.settings = settings
-        self.database = database
-        self.gate = gate
-        self.inbox = inbox
-        self.publisher = publisher
-        self.logger = logger
-    }
-
-    func run() async throws {
-        try await inbox.serve(after: gate, thread: "mash-alerts") { [settings, database, inbox, publisher, logger] in
-            AlertLoop(settings: settings, database: database, inbox: inbox, publisher: publisher, logger: logger).run()
-        }
-    }
-}
-
-/// The alert thread's state; lives only on that thread.
-private final class AlertLoop {
-    let settings: AlertSettings
-    let database: DatabaseSettings
+/// The alert thread's state and I/O; lives only on that thread. What is due when is
+/// `AlertLoopTiming`'s decision; what an operator action does is `AlertActionHandler`'s.
+final class AlertLoop {
+    let worker: AlertWorker
     let inbox: Mailbox<AlertInput>
-    let publisher: PublisherSlot
-    let logger: Logger
+    var logger: Logger { worker.logger }
 
     var engine: ThresholdAlertEngine?
     var actions: AlertActionHandler?
     /// Operator actions not yet handled (the database failed), oldest first.
     var waitingActions: [(operatorKey: String, alertID: String, action: AlertAction)] = []
     var droppedReadings = 0
-    var retryAt: ContinuousClock.Instant?
-    var retryDelay = Duration.milliseconds(500)
     let clock = ContinuousClock()
+    var timing: AlertLoopTiming<ContinuousClock.Instant>
 
-    init(settings: AlertSettings, database: DatabaseSettings, inbox: Mailbox<AlertInput>, publisher: PublisherSlot, logger: Logger) {
-        self.settings = settings
-        self.database = database
+    init(worker: AlertWorker, inbox: Mailbox<AlertInput>) {
+        self.worker = worker
         self.inbox = inbox
-        self.publisher = publisher
-        self.logger = logger
+        self.timing = AlertLoopTiming(now: clock.now)
     }
 
     func run() {
-        var nextTick = clock.now + AlertService.tickInterval
-        var nextFlush = clock.now + AlertService.currentValueInterval
         var taken: [AlertInput] = []
         connect()
         while true {
-            inbox.takeAll(into: &taken, timeout: max(.zero, min(nextTick, nextFlush) - clock.now))
+            inbox.takeAll(into: &taken, timeout: timing.wait(now: clock.now))
             let closed = inbox.isClosed
-            if engine == nil, retryAt.map({ clock.now >= $0 }) ?? true { connect() }
+            if timing.connectDue(now: clock.now) { connect() }
             for input in taken {
                 switch input {
                 case .readings(let readings):
@@ -93,12 +46,10 @@ private final class AlertLoop {
                 }
             }
             handleWaitingActions()
-            if clock.now >= nextTick {
-                nextTick = clock.now + AlertService.tickInterval
-                if let engine { attempt { try publish(engine.tick(now: WallInstant.now().microseconds)) } }
+            if timing.tickDue(now: clock.now), let engine {
+                attempt { try publish(engine.tick(now: WallInstant.now().microseconds)) }
             }
-            if clock.now >= nextFlush || closed {
-                nextFlush = clock.now + AlertService.currentValueInterval
+            if timing.flushDue(now: clock.now, closed: closed) {
                 if let engine { attempt { try engine.flushCurrentValues() } }
                 if droppedReadings > 0 {
                     logger.warning("readings not evaluated for alerts: no database", metadata: ["readings": "\(droppedReadings)"])
@@ -112,20 +63,19 @@ private final class AlertLoop {
     // MARK: Database
 
     private func connect() {
+        let settings = worker.settings
         do {
             let connection = try PostgresConnection.connect(
-                database.url, applicationName: "mash-gateway alerts", connectTimeoutSeconds: database.connectTimeoutSeconds)
+                worker.database.url, applicationName: "mash-gateway alerts", connectTimeoutSeconds: worker.database.connectTimeoutSeconds)
             let engine = ThresholdAlertEngine(store: AlertStore(connection: connection), settings: settings, logger: logger)
             let open = try engine.restore()
             self.engine = engine
             actions = AlertActionHandler(engine: engine, logger: logger)
-            retryAt = nil
-            retryDelay = .milliseconds(500)
+            timing.connected()
             logger.info("alerts ready", metadata: ["open_threshold_alerts": "\(open)", "rules": "\(settings.rules.count)"])
         } catch {
             logger.warning("alerts cannot reach the database; retrying", metadata: ["error": "\(error)"])
-            retryAt = clock.now + retryDelay
-            retryDelay = min(retryDelay * 2, .seconds(10))
+            timing.failed(now: clock.now)
         }
     }
 
@@ -138,8 +88,7 @@ private final class AlertLoop {
             engine?.store.connection.close()
             engine = nil
             actions = nil
-            retryAt = clock.now + retryDelay
-            retryDelay = min(retryDelay * 2, .seconds(10))
+            timing.failed(now: clock.now)
         }
     }
 
@@ -176,14 +125,12 @@ private final class AlertLoop {
         }
     }
 
-    /// QoS 1 through the MQTT client; the alert is stored either way.
+    /// QoS 1 through the broker; the alert is stored either way.
     private func send(_ topic: String, _ payload: String) {
-        guard let client = publisher.client, client.isConnected else {
-            logger.warning("not published: not connected to the broker", metadata: ["topic": "\(topic)"])
-            return
-        }
         do {
-            _ = try client.publish(topic: topic, payload: payload, qos: .atLeastOnce)
+            if try !worker.publish(topic, payload) {
+                logger.warning("not published: not connected to the broker", metadata: ["topic": "\(topic)"])
+            }
         } catch {
             logger.warning("publish failed", metadata: ["topic": "\(topic)", "error": "\(error)"])
         }

@@ -1,12 +1,12 @@
-import Commands
 import Foundation
 import GatewayConfig
 import Logging
+import Mailboxes
 import Postgres
 import Synchronization
 
 /// Listens on `mash_commands` on a dedicated connection and turns each wake-up into
-/// `.pendingNotified` for the command service.
+/// `.pendingNotified` for the command worker.
 ///
 /// The notification is only a hint (the claim decides, with SKIP LOCKED); a lost one costs the
 /// poll interval. After a lost connection it reconnects every second and posts one

@@ -1,27 +1,29 @@
 import Foundation
-import ServiceLifecycle
 
 /// An unbounded hand-over point between threads: producers `post` without waiting, one consumer
 /// takes everything that has arrived at once.
 ///
-/// The control path's queues: the ingest thread must never wait for presence or commands (a slow
-/// database there would otherwise stall ingestion and, through the ring, the broker). Control
-/// messages are a small fraction of traffic and each element is a few dozen bytes, so an
+/// The control path's queues: the ingest thread must never wait for presence, commands or alerts
+/// (a slow database there would otherwise stall ingestion and, through the ring, the broker).
+/// Control messages are a small fraction of traffic and each element is a few dozen bytes, so an
 /// unbounded queue is the lesser risk; its depth is visible to the consumer (`takeAll` returns it).
-final class Mailbox<Element: Sendable>: @unchecked Sendable {
+/// Any number of producers; one consumer.
+public final class Mailbox<Element: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private var items: [Element] = []
     private var closed = false
 
+    public init() {}
+
     /// Adds one element and wakes the consumer. Elements posted after `close()` are still taken.
-    func post(_ element: Element) {
+    public func post(_ element: Element) {
         condition.lock()
         items.append(element)
         condition.signal()
         condition.unlock()
     }
 
-    func post(contentsOf elements: [Element]) {
+    public func post(contentsOf elements: [Element]) {
         guard !elements.isEmpty else { return }
         condition.lock()
         items.append(contentsOf: elements)
@@ -31,7 +33,7 @@ final class Mailbox<Element: Sendable>: @unchecked Sendable {
 
     /// Waits up to `timeout` for at least one element (not at all once closed) and moves every
     /// waiting element into `buffer` (which is emptied first; its capacity is reused).
-    func takeAll(into buffer: inout [Element], timeout: Duration) {
+    public func takeAll(into buffer: inout [Element], timeout: Duration) {
         buffer.removeAll(keepingCapacity: true)
         condition.lock()
         defer { condition.unlock() }
@@ -46,39 +48,16 @@ final class Mailbox<Element: Sendable>: @unchecked Sendable {
     }
 
     /// Ends waiting: the consumer drains what is left and sees `isClosed`.
-    func close() {
+    public func close() {
         condition.lock()
         closed = true
         condition.broadcast()
         condition.unlock()
     }
 
-    var isClosed: Bool {
+    public var isClosed: Bool {
         condition.lock()
         defer { condition.unlock() }
         return closed
-    }
-}
-
-extension Mailbox {
-    /// Runs a control service: waits for `gate`, then runs `loop` on a thread of its own until
-    /// graceful shutdown (or cancellation) closes this mailbox; the loop drains what is left and
-    /// returns. A shutdown before the gate opens closes the mailbox and returns at once.
-    func serve(after gate: Readiness, thread name: String, loop: @escaping @Sendable () -> Void) async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await gate.wait() }
-        } catch is CancellationError {
-            close()
-            return
-        }
-        try await withTaskCancellationHandler {
-            try await withGracefulShutdownHandler {
-                try await onDedicatedThread(name) { loop() }
-            } onGracefulShutdown: {
-                self.close()
-            }
-        } onCancel: {
-            self.close()
-        }
     }
 }

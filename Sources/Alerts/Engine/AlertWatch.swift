@@ -8,18 +8,18 @@ import Synchronization
 /// usual case) costs a substring check and gets the configured set, or nil when no rule exists
 /// at all, so ingestion without rules does no per-reading work. A device's own rules are parsed
 /// once per configuration text and cached under a short lock.
-final class AlertWatch: Sendable {
+public final class AlertWatch: Sendable {
     private let configured: [AlertRule]
     private let configuredSensors: Set<String>
     private let perDevice = Mutex<[PackedUUID: (configuration: String, sensors: Set<String>)]>([:])
 
-    init(configured: [AlertRule]) {
+    public init(configured: [AlertRule]) {
         self.configured = configured
         self.configuredSensors = Set(configured.map { $0.sensor.lowercased() })
     }
 
-    /// Lowercased sensor names to hand to the alert service for `device`; nil when none.
-    func sensors(for device: DeviceRecord) -> Set<String>? {
+    /// Lowercased sensor names to hand to the alert worker for `device`; nil when none.
+    public func sensors(for device: DeviceRecord) -> Set<String>? {
         guard let configuration = device.configuration, configuration.contains("alert_rules") else {
             return configuredSensors.isEmpty ? nil : configuredSensors
         }

@@ -1,0 +1,36 @@
+import GatewayConfig
+import Logging
+import Mailboxes
+
+/// Threshold alerting: a `ThresholdAlertEngine` and the operators' alert actions on the thread it
+/// is given and one database connection, fed by a mailbox.
+///
+/// Ticks every 250 ms (for `for_s` and escalation), writes `current_value` changes at most once
+/// per second, publishes every raise, escalation, acknowledgement and resolution on
+/// `alerts/{device}`. Operator actions are decided and written by `AlertActionHandler` and
+/// answered on `operators/{operator}/responses`. When the database fails, the connection is
+/// dropped, readings meanwhile are not evaluated (counted in the log), operator actions wait, and
+/// the engine is rebuilt from the open alerts rows after reconnecting. Once the mailbox is closed
+/// (at graceful shutdown, after the ingest path has drained) it applies what is left, writes the
+/// last current values and returns.
+public struct AlertWorker: MailboxWorker {
+    /// Publishes at QoS 1: false when not connected to the broker (nothing sent), throws when the
+    /// client refused the message.
+    public typealias Publish = @Sendable (_ topic: String, _ payload: String) throws -> Bool
+
+    let settings: AlertSettings
+    let database: DatabaseSettings
+    let publish: Publish
+    let logger: Logger
+
+    public init(settings: AlertSettings, database: DatabaseSettings, publish: @escaping Publish, logger: Logger) {
+        self.settings = settings
+        self.database = database
+        self.publish = publish
+        self.logger = logger
+    }
+
+    public func run(taking inbox: Mailbox<AlertInput>) {
+        AlertLoop(worker: self, inbox: inbox).run()
+    }
+}
