@@ -6,7 +6,7 @@ import WallTime
 /// Back-off, reconnecting, dropping a poisoned input and stopping without the database.
 @Suite("CommandLoopMachine: failures")
 struct CommandLoopMachineFailureTests {
-    typealias Action = CommandLoopMachine.Action
+    typealias Action = CommandLoopMachine<WallInstant>.Action
     static let ackX = CommandEvent.acknowledged(commandID: commandX, deviceID: nil)
     static let ackY = CommandEvent.acknowledged(commandID: commandY, deviceID: nil)
 
@@ -129,5 +129,20 @@ struct CommandLoopMachineFailureTests {
         script.now = script.now + .seconds(1)
         script.failure = { _ in nil }
         #expect(script.work() == [.reconnect, .sweep, claimAll])
+    }
+
+    /// A poll or a timer that fell due during an outage does not make the back-off's waits zero
+    /// (the command thread would spin until the database is back).
+    @Test func aDuePollOrTimerDoesNotShortenTheBackOffWaits() {
+        var script = CommandLoopScript(poll: .seconds(30))
+        let failedAt = CommandLoopScript.t0 + .seconds(30)
+        script.now = failedAt
+        script.timerDeadline = failedAt
+        script.failure = { $0 == .sweep ? "timeout" : nil }
+        #expect(script.work() == [.sweep, .backOff(retryIn: .milliseconds(500), error: "timeout")])
+        script.now = failedAt + .milliseconds(100)
+        #expect(script.cycle() == [.wait(until: failedAt + .milliseconds(300))])
+        script.now = failedAt + .milliseconds(400)
+        #expect(script.cycle() == [.wait(until: failedAt + .milliseconds(500))])
     }
 }

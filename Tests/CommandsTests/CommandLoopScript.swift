@@ -5,11 +5,11 @@ import WallTime
 /// Drives a `CommandLoopMachine` the way the gateway's driver does, with a hand-held clock and
 /// scripted outcomes, and records the actions (no I/O, no sleeping).
 struct CommandLoopScript {
-    typealias Action = CommandLoopMachine.Action
+    typealias Action = CommandLoopMachine<WallInstant>.Action
 
     static let t0 = WallInstant(seconds: 1_700_000_000)
 
-    var machine: CommandLoopMachine
+    var machine: CommandLoopMachine<WallInstant>
     var now = t0
     /// The dispatcher's earliest timer, reported after every action.
     var timerDeadline: WallInstant?
@@ -73,5 +73,5 @@ func ack(_ command: UUID) -> CommandInput { .device(.acknowledged(commandID: com
 func online(_ devices: UUID...) -> CommandInput { .presenceChanged(devices.map { DevicePresenceChange(deviceID: $0, online: true) }) }
 func offline(_ devices: UUID...) -> CommandInput { .presenceChanged(devices.map { DevicePresenceChange(deviceID: $0, online: false) }) }
 let operatorCommand = CommandInput.operatorCommand(operatorKey: "op", payload: Array("{}".utf8))
-let claimAll = CommandLoopMachine.Action.claim(.databaseStatus, limit: 100)
-func claimFor(_ devices: UUID...) -> CommandLoopMachine.Action { .claim(.only(Set(devices)), limit: 100) }
+let claimAll = CommandLoopMachine<WallInstant>.Action.claim(.databaseStatus, limit: 100)
+func claimFor(_ devices: UUID...) -> CommandLoopMachine<WallInstant>.Action { .claim(.only(Set(devices)), limit: 100) }

@@ -1,5 +1,4 @@
 import Foundation
-import WallTime
 
 /// What the command thread does next, as a value: which inputs to apply and in what batches, when
 /// to (re)connect, claim, sweep and fire timers, how long to back off after a failure, when to stop.
@@ -7,7 +6,9 @@ import WallTime
 /// Events: inputs taken from the mailbox (with whether the mailbox is closed and the broker
 /// connected), an action done or failed, a claim page sent. Each returns the one action to
 /// perform next; the driver performs it (I/O) and reports back. No I/O and no clock: every event
-/// carries the time, so tests drive it with plain instants. Guarantees:
+/// carries the time, so tests drive it with plain instants. Generic over the instant: the gateway
+/// drives it with the monotonic clock, so a step of the wall clock cannot stretch a back-off or a
+/// poll (the dispatcher's timer deadline, a wall-clock instant, is handed over converted). Guarantees:
 /// - Inputs are applied in the order they were taken. Consecutive device events and presence
 ///   changes go to the dispatcher as one batch; an operator command is handled alone; a
 ///   notification only asks for a claim. An input whose work fails stays at the head of the
@@ -26,10 +27,10 @@ import WallTime
 ///   after a cycle that succeeds). Inputs keep arriving meanwhile.
 /// - Once the mailbox is closed: `stop` after the backlog is applied; `abandon` when the work
 ///   fails (or a back-off is running), reporting the inputs that were not applied.
-public struct CommandLoopMachine: Sendable, Equatable {
+public struct CommandLoopMachine<Instant: InstantProtocol>: Sendable, Equatable where Instant.Duration == Duration {
     public enum Action: Sendable, Equatable {
         /// Take what the mailbox holds, waiting until `until` at most; report with `took`.
-        case wait(until: WallInstant)
+        case wait(until: Instant)
         /// Open the database connection, build the dispatcher from the active rows and the operator handler.
         case connect
         /// Reconnect, and rebuild the dispatcher from the database.
@@ -54,9 +55,9 @@ public struct CommandLoopMachine: Sendable, Equatable {
         case abandon(unapplied: Int)
     }
 
-    public static let maxHeadFailures = 5
-    public static let initialRetryDelay = Duration.milliseconds(500)
-    public static let maxRetryDelay = Duration.seconds(10)
+    public static var maxHeadFailures: Int { 5 }
+    public static var initialRetryDelay: Duration { .milliseconds(500) }
+    public static var maxRetryDelay: Duration { .seconds(10) }
 
     public let pollInterval: Duration
     /// Rows claimed per statement.
@@ -88,36 +89,36 @@ public struct CommandLoopMachine: Sendable, Equatable {
     public private(set) var cameOnline: Set<UUID> = []
     public private(set) var claimWanted = true
     public private(set) var retryDelay = initialRetryDelay
-    public private(set) var retryAt: WallInstant?
-    public private(set) var nextPoll: WallInstant
+    public private(set) var retryAt: Instant?
+    public private(set) var nextPoll: Instant
     private var database = Database.absent
     private var stage = Stage.done
     private var performing = Performing.nothing
     private var closed = false
     private var brokerConnected = false
     private var wasConnected = false
-    private var timerDeadline: WallInstant?
+    private var timerDeadline: Instant?
     /// Backlog inputs handled in this cycle: a failure after progress is a new head's first.
     private var handled = 0
     private var headFailures = 0
 
-    public init(pollInterval: Duration, claimLimit: Int = 100, idleCheck: Duration = .milliseconds(200), now: WallInstant) {
+    public init(pollInterval: Duration, claimLimit: Int = 100, idleCheck: Duration = .milliseconds(200), now: Instant) {
         self.pollInterval = pollInterval
         self.claimLimit = claimLimit
         self.idleCheck = idleCheck
-        self.nextPoll = now + pollInterval
+        self.nextPoll = now.advanced(by: pollInterval)
     }
 
     // MARK: Events
 
     /// The first action: a short wait, then the first cycle connects.
-    public mutating func start(now: WallInstant) -> Action {
+    public mutating func start(now: Instant) -> Action {
         waitAction(now)
     }
 
     /// `inputs` were taken from the mailbox; `closed`: it is closed (graceful shutdown), so this
     /// is the last of them; `brokerConnected`: the publishing client is connected now.
-    public mutating func took(_ inputs: [CommandInput], closed: Bool, brokerConnected: Bool, now: WallInstant) -> Action {
+    public mutating func took(_ inputs: [CommandInput], closed: Bool, brokerConnected: Bool, now: Instant) -> Action {
         guard stage != .finished else { return .stop }
         backlog += inputs
         self.closed = closed
@@ -130,7 +131,7 @@ public struct CommandLoopMachine: Sendable, Equatable {
     }
 
     /// The last action was performed; `timerDeadline` is the dispatcher's earliest timer now (`nextDeadline`).
-    public mutating func done(now: WallInstant, timerDeadline: WallInstant?) -> Action {
+    public mutating func done(now: Instant, timerDeadline: Instant?) -> Action {
         guard stage != .finished else { return .stop }
         self.timerDeadline = timerDeadline
         switch performing {
@@ -150,7 +151,7 @@ public struct CommandLoopMachine: Sendable, Equatable {
             handled += 1
         case .sweep:
             claimWanted = true
-            nextPoll = now + pollInterval
+            nextPoll = now.advanced(by: pollInterval)
         case .claimCameOnline, .claimWanted:
             return claimed(sends: 0, now: now, timerDeadline: timerDeadline)
         case .drop(let delay, let error):
@@ -163,7 +164,7 @@ public struct CommandLoopMachine: Sendable, Equatable {
     }
 
     /// A claim page was performed and `sends` commands were published: a full page asks for another.
-    public mutating func claimed(sends: Int, now: WallInstant, timerDeadline: WallInstant?) -> Action {
+    public mutating func claimed(sends: Int, now: Instant, timerDeadline: Instant?) -> Action {
         guard stage != .finished else { return .stop }
         self.timerDeadline = timerDeadline
         if sends < claimLimit {
@@ -177,7 +178,7 @@ public struct CommandLoopMachine: Sendable, Equatable {
     }
 
     /// The last action failed (`error` for the log): back off, and drop the head input if it keeps failing.
-    public mutating func failed(_ error: String, now: WallInstant) -> Action {
+    public mutating func failed(_ error: String, now: Instant) -> Action {
         guard stage != .finished else { return .stop }
         var dropped: CommandInput?
         switch performing {
@@ -192,7 +193,7 @@ public struct CommandLoopMachine: Sendable, Equatable {
         }
         if database == .ready { database = .lost }
         let delay = retryDelay
-        retryAt = now + delay
+        retryAt = now.advanced(by: delay)
         retryDelay = min(retryDelay * 2, Self.maxRetryDelay)
         stage = .done
         if let dropped {
@@ -205,7 +206,7 @@ public struct CommandLoopMachine: Sendable, Equatable {
 
     // MARK: The cycle
 
-    private mutating func advance(_ now: WallInstant) -> Action {
+    private mutating func advance(_ now: Instant) -> Action {
         while true {
             switch stage {
             case .database:
@@ -296,10 +297,14 @@ public struct CommandLoopMachine: Sendable, Equatable {
     }
 
     /// Until the next poll, at most `idleCheck`, no later than a due timer or the end of a back-off.
-    private mutating func waitAction(_ now: WallInstant) -> Action {
+    /// During a back-off a poll or timer already due cannot be acted on, so it does not shorten the
+    /// wait (it would turn the wait into a busy loop for as long as the database is away).
+    private mutating func waitAction(_ now: Instant) -> Action {
         stage = .done
         performing = .wait
-        var until = min(nextPoll, now + idleCheck)
+        var until = now.advanced(by: idleCheck)
+        if let retryAt, retryAt > now { return .wait(until: min(until, retryAt)) }
+        until = min(until, nextPoll)
         if let timerDeadline { until = min(until, max(timerDeadline, now)) }
         if let retryAt { until = min(until, max(retryAt, now)) }
         return .wait(until: until)

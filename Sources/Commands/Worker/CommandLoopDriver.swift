@@ -9,6 +9,9 @@ import WallTime
 /// Performs `CommandLoopMachine`'s actions with the real dispatcher, store, mailbox and publisher;
 /// lives only on the command thread.
 final class CommandLoopDriver {
+    /// The loop's own timing (back-off, poll, waits) runs on the monotonic clock.
+    typealias Machine = CommandLoopMachine<ContinuousClock.Instant>
+
     let settings: CommandSettings
     let database: DatabaseSettings
     let inbox: Mailbox<CommandInput>
@@ -31,14 +34,15 @@ final class CommandLoopDriver {
     }
 
     func run() {
-        var machine = CommandLoopMachine(pollInterval: .seconds(settings.pollIntervalSeconds), now: .now())
-        var action = machine.start(now: .now())
+        let clock = ContinuousClock()
+        var machine = Machine(pollInterval: .seconds(settings.pollIntervalSeconds), now: clock.now)
+        var action = machine.start(now: clock.now)
         var taken: [CommandInput] = []
         while true {
             switch action {
             case .wait(let until):
-                inbox.takeAll(into: &taken, timeout: until - .now())
-                action = machine.took(taken, closed: inbox.isClosed, brokerConnected: brokerConnected(), now: .now())
+                inbox.takeAll(into: &taken, timeout: until - clock.now)
+                action = machine.took(taken, closed: inbox.isClosed, brokerConnected: brokerConnected(), now: clock.now)
                 continue
             case .claim(let online, let limit):
                 do {
@@ -47,13 +51,13 @@ final class CommandLoopDriver {
                     let sends = effects.reduce(0) { count, effect in
                         if case .publishToDevice = effect { count + 1 } else { count }
                     }
-                    action = machine.claimed(sends: sends, now: .now(), timerDeadline: dispatcher?.nextDeadline)
+                    action = machine.claimed(sends: sends, now: clock.now, timerDeadline: timerDeadline(clock))
                 } catch {
-                    action = machine.failed("\(error)", now: .now())
+                    action = machine.failed("\(error)", now: clock.now)
                 }
                 continue
             case .drop(let input, let error):
-                logger.error("dropping a command input that failed \(CommandLoopMachine.maxHeadFailures) times", metadata: [
+                logger.error("dropping a command input that failed \(Machine.maxHeadFailures) times", metadata: [
                     "input": "\(input)", "error": "\(error)",
                 ])
             case .backOff(let delay, let error):
@@ -77,15 +81,20 @@ final class CommandLoopDriver {
                 do {
                     try performDatabaseWork(action)
                 } catch {
-                    action = machine.failed("\(error)", now: .now())
+                    action = machine.failed("\(error)", now: clock.now)
                     continue
                 }
             }
-            action = machine.done(now: .now(), timerDeadline: dispatcher?.nextDeadline)
+            action = machine.done(now: clock.now, timerDeadline: timerDeadline(clock))
         }
     }
 
-    private func performDatabaseWork(_ action: CommandLoopMachine.Action) throws {
+    /// The dispatcher's earliest timer (a wall-clock instant, since deadlines live in the rows) on the loop's clock.
+    private func timerDeadline(_ clock: ContinuousClock) -> ContinuousClock.Instant? {
+        dispatcher?.nextDeadline.map { clock.now.advanced(by: WallInstant.now().duration(to: $0)) }
+    }
+
+    private func performDatabaseWork(_ action: Machine.Action) throws {
         switch action {
         case .connect:
             try connect()
