@@ -43,6 +43,10 @@ public struct MQTTURL: Sendable, Equatable, CustomStringConvertible {
         guard parts.path.isEmpty || parts.path == "/", parts.query == nil, parts.fragment == nil else {
             throw InvalidURL(message: "\"\(redacted(url: string))\" has a path or query, which MQTT does not use; use \(Self.example)")
         }
+        // libmosquitto sends a password only with a user name: refuse rather than connect without it.
+        guard parts.password == nil || parts.username != nil else {
+            throw InvalidURL(message: "\"\(redacted(url: string))\" has a password but no user name; use \(Self.example)")
+        }
         self.init(
             useTLS: parts.scheme == "mqtts", host: parts.host, port: parts.port,
             username: parts.username, password: parts.password)

@@ -40,6 +40,7 @@ struct MQTTURLParsingTests {
         ("mqtt://host#top", "\"mqtt://host#top\" has a path or query, which MQTT does not use; use mqtt://host:1883 or mqtts://host:8883"),
         ("mqtt://u:%zz@host",
          "\"mqtt://u:****@host\" has a malformed %-escape in the user name or password; write reserved characters as %XX"),
+        ("mqtt://:s3cret@host", "\"mqtt://:****@host\" has a password but no user name; use mqtt://host:1883 or mqtts://host:8883"),
         ("mqtt://user:s3cret@host:99999", "\"mqtt://user:****@host:99999\" has an invalid port; use a number in 1...65535"),
     ])
     func rejectedForms(text: String, message: String) {

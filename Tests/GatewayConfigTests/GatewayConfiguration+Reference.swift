@@ -40,13 +40,20 @@ import Yams
         #expect(Set(names).count == names.count)
         let defaults = GatewayConfiguration()
         let changed = try GatewayConfiguration.parse(yaml: everyKeyYAML, environment: [:])
+        var unchanged: [String] = []
         for key in GatewayConfiguration.keys {
-            guard case .inline(let text) = key.render(changed), key.render(changed) != key.render(defaults) else { continue }
+            guard case .inline(let text) = key.render(changed) else { continue }
+            guard key.render(changed) != key.render(defaults) else {
+                unchanged.append(key.name)
+                continue
+            }
             // Reading the changed value into the defaults changes this key's rendering and no other's.
             var configuration = defaults
             key.read(&configuration, try #require(try Yams.compose(yaml: text)), ProblemLog())
             let differing = GatewayConfiguration.keys.filter { $0.render(configuration) != $0.render(defaults) }.map(\.name)
             #expect(differing == [key.name], "\(key.name) → \(differing)")
         }
+        // Every inline key is exercised: the fixture gives each a value other than its default.
+        #expect(unchanged.isEmpty, "keys the fixture leaves at their default: \(unchanged)")
     }
 }

@@ -48,7 +48,7 @@ ingest:
   unknown_devices: register
   max_payload_bytes: 4096
   max_json_depth: 8
-  ring_capacity_mb: 16
+  ring_capacity_mb: 32
   spool_max_mb: 10
   fsync_interval_ms: 0
 partitions:

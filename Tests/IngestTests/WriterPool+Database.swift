@@ -7,7 +7,7 @@ import Postgres
 import Testing
 import TestSupport
 
-@Suite("WriterPool: ordered release, the spool during an outage, finish")
+@Suite("WriterPool: ordered release, the spool during an outage, finish", .timeLimit(.minutes(3)))
 struct WriterPoolDatabaseTests {
     static let readingsPerBatch = 100
     static let logger = Logger(label: "mash.test.writer-pool")

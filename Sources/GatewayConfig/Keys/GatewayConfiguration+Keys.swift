@@ -6,6 +6,12 @@ import Postgres
 /// Reading, validation, `check-config`'s printout and `Config/gateway.yaml` all come from this table;
 /// a new key is one line here plus its field (with its default) in a settings struct.
 extension GatewayConfiguration {
+    /// Keys that were renamed, old name → new name: an old name is refused with the new one, so a
+    /// configuration written for an earlier version fails `check-config` with the fix, never silently.
+    static let renamedKeys = [
+        "commands.max_max_retries": "commands.max_retries_limit",
+    ]
+
     static let keys: [ConfigKey] = [
         // MARK: mqtt
         .text("mqtt.url", \.mqtt.url, """

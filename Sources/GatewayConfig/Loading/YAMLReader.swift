@@ -78,6 +78,8 @@ struct MappingReader {
             let hint: String
             if entry.key == "<<" {
                 hint = "YAML merge keys are not supported; write the keys out"
+            } else if let renamed = GatewayConfiguration.renamedKeys[childPath(entry.key)] {
+                hint = "renamed to \(renamed); use that name"
             } else if let close = suggestion(for: entry.key, among: asked) {
                 hint = "did you mean \(close)?"
             } else if let other = elsewhere[entry.key] {
