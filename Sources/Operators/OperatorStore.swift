@@ -4,8 +4,7 @@ import Postgres
 /// Operators in the database: who is behind an `{operator}` key, and the audit trail of what they asked.
 ///
 /// Borrows its caller's connection (the command or the alert thread's), so it is as
-/// thread-safe as that connection: used from one thread. Errors are the database's own; the
-/// caller wraps them in its module's error with what it was doing.
+/// thread-safe as that connection: used from one thread.
 public struct OperatorStore {
     public let connection: PostgresConnection
 
@@ -14,8 +13,8 @@ public struct OperatorStore {
     }
 
     /// The user behind an `{operator}` key: `email` (case-insensitive), else `clerk_user_id`, else `id` (CONTRACT §3).
-    public func user(key: String) throws(PostgresError) -> OperatorUser? {
-        let rows = try connection.execute("""
+    public func user(key: String) throws(StoreError) -> OperatorUser? {
+        let rows = try execute("look up operator", """
             SELECT id, COALESCE(role, 'user') AS role, COALESCE(is_active, false) AS active, deleted_at IS NOT NULL AS deleted
             FROM users
             WHERE lower(email) = lower($1) OR clerk_user_id = $1 OR id::text = lower($1)
@@ -27,13 +26,22 @@ public struct OperatorStore {
     }
 
     /// Inserts one `audit_logs` row.
-    public func insert(_ row: AuditRow) throws(PostgresError) {
-        try connection.execute("""
+    public func insert(_ row: AuditRow) throws(StoreError) {
+        try execute("insert audit row", """
             INSERT INTO audit_logs (user_id, entity_type, entity_id, action, new_values, request_id, created_at)
             VALUES ($1::uuid, $2, $3::uuid, $4, $5::jsonb || $6::jsonb, $7, \(SQLText.timestamp("$8::bigint")))
             """, [
                 row.userID?.uuidString, row.entityType, row.entityID.uuidString, row.action, row.newValuesJSON, row.extraJSON,
                 row.requestID, String(row.atMicros),
             ])
+    }
+
+    @discardableResult
+    private func execute(_ operation: String, _ sql: String, _ parameters: [String?]) throws(StoreError) -> PostgresRows {
+        do {
+            return try connection.execute(sql, parameters)
+        } catch {
+            throw StoreError(.database, store: "operators", operation: operation, message: error.message, underlying: error)
+        }
     }
 }

@@ -27,9 +27,8 @@ public enum TelemetryTime {
               let minute = digits(14, 2), bytes[16] == UInt8(ascii: ":"),
               let second = digits(17, 2)
         else { return nil }
-        guard (1...12).contains(month), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month),
-              hour <= 23, minute <= 59, second <= 60
-        else { return nil }
+        let date = CivilDate(year: year, month: month, day: day)
+        guard date.isValid, hour <= 23, minute <= 59, second <= 60 else { return nil }
         var i = 19
         var fractionMicros: Int64 = 0
         if bytes[i] == UInt8(ascii: ".") {
@@ -64,7 +63,7 @@ public enum TelemetryTime {
             return nil
         }
         guard i == n else { return nil }
-        let days = CivilDate(year: year, month: month, day: day).dayNumber
+        let days = date.dayNumber
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
         return seconds * 1_000_000 + fractionMicros
     }

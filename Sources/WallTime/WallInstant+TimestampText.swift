@@ -14,8 +14,10 @@ extension WallInstant {
               let year = DateTimeText.digits(bytes, 0, 4), let month = DateTimeText.digits(bytes, 5, 2),
               let day = DateTimeText.digits(bytes, 8, 2), let hour = DateTimeText.digits(bytes, 11, 2),
               let minute = DateTimeText.digits(bytes, 14, 2), let second = DateTimeText.digits(bytes, 17, 2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+              hour < 24, minute < 60, second < 60
         else { return nil }
+        let date = CivilDate(year: year, month: month, day: day)
+        guard date.isValid else { return nil }
         var fraction = 0
         if bytes.count > 19 {
             let count = bytes.count - 20
@@ -24,7 +26,7 @@ extension WallInstant {
             fraction = value
             for _ in count..<6 { fraction *= 10 }
         }
-        let days = CivilDate(year: year, month: month, day: day).dayNumber
+        let days = date.dayNumber
         return days * CivilDate.microsPerDay + Int64((hour * 60 + minute) * 60 + second) * 1_000_000 + Int64(fraction)
     }
 }

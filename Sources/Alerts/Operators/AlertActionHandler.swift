@@ -36,7 +36,7 @@ public final class AlertActionHandler {
         var user: OperatorUser?
         if let id = UUID(uuidString: alertID), let found = try engine.store.target(alertID: id) {
             target = found
-            user = try lookUp(operatorKey)
+            user = try operators.user(key: operatorKey)
         }
         switch AlertActionDecision.decide(action, target: target, user: user) {
         case .answer(let answer):
@@ -54,7 +54,7 @@ public final class AlertActionHandler {
             }
             let answer = AlertActionDecision.afterWrite(action, target: target, changed: changed)
             guard changed else { return outcome(answer, operatorKey, alertID, action, notices: []) }
-            try audit(AuditRow(
+            try operators.insert(AuditRow(
                 userID: userID, entityType: "alert", entityID: entityID, action: action == .acknowledge ? "alert.acknowledge" : "alert.resolve",
                 extra: ["operator": operatorKey], atMicros: now))
             logger.info("operator alert action applied", metadata: [
@@ -82,21 +82,5 @@ public final class AlertActionHandler {
             response: OperatorResponse.alertAction(
                 alertID: alertID, action: action.rawValue, device: answer.device, status: answer.status, error: answer.error),
             notices: notices)
-    }
-
-    private func lookUp(_ operatorKey: String) throws(StoreError) -> OperatorUser? {
-        do {
-            return try operators.user(key: operatorKey)
-        } catch {
-            throw StoreError(.database, store: "alerts", operation: "look up operator", underlying: error)
-        }
-    }
-
-    private func audit(_ row: AuditRow) throws(StoreError) {
-        do {
-            try operators.insert(row)
-        } catch {
-            throw StoreError(.database, store: "alerts", operation: "insert audit row", underlying: error)
-        }
     }
 }

@@ -108,7 +108,7 @@ final class AlertLoop {
             attempt {
                 let outcome = try actions.handle(
                     operatorKey: first.operatorKey, alertID: first.alertID, action: first.action, now: WallInstant.now().microseconds)
-                send(outcome.responseTopic, outcome.response)
+                _ = worker.publish(outcome.responseTopic, outcome.response)
                 publish(outcome.notices)
                 done = true
             }
@@ -119,20 +119,10 @@ final class AlertLoop {
 
     // MARK: Publishing
 
+    /// QoS 1 through the broker; the alert is stored either way.
     private func publish(_ notices: [AlertNotice]) {
         for notice in notices {
-            send(notice.topic, notice.payload)
-        }
-    }
-
-    /// QoS 1 through the broker; the alert is stored either way.
-    private func send(_ topic: String, _ payload: String) {
-        do {
-            if try !worker.publish(topic, payload) {
-                logger.warning("not published: not connected to the broker", metadata: ["topic": "\(topic)"])
-            }
-        } catch {
-            logger.warning("publish failed", metadata: ["topic": "\(topic)", "error": "\(error)"])
+            _ = worker.publish(notice.topic, notice.payload)
         }
     }
 }

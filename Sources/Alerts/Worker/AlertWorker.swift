@@ -14,9 +14,8 @@ import Mailboxes
 /// (at graceful shutdown, after the ingest path has drained) it applies what is left, writes the
 /// last current values and returns.
 public struct AlertWorker: MailboxWorker {
-    /// Publishes at QoS 1: false when not connected to the broker (nothing sent), throws when the
-    /// client refused the message.
-    public typealias Publish = @Sendable (_ topic: String, _ payload: String) throws -> Bool
+    /// Publishes at QoS 1; false (and logged by the publisher) when it could not.
+    public typealias Publish = @Sendable (_ topic: String, _ payload: String) -> Bool
 
     let settings: AlertSettings
     let database: DatabaseSettings

@@ -63,7 +63,7 @@ public final class OperatorCommandHandler {
         } catch {
             throw StoreError(.database, store: "commands", operation: "resolve device", message: "\(error)")
         }
-        let user = try store.operatorUser(key: operatorKey)
+        let user = try OperatorStore(connection: store.connection).user(key: operatorKey)
         if reason == nil {
             if let device {
                 reason = OperatorAuthorization.refusal(user: user, deviceOwner: device.ownerID)
@@ -74,7 +74,7 @@ public final class OperatorCommandHandler {
 
         if let reason {
             if let device, let requestJSON {
-                try store.insertAudit(AuditRow(
+                try OperatorStore(connection: store.connection).insert(AuditRow(
                     userID: user?.id, entityType: "device", entityID: device.id, action: "command.rejected",
                     newValuesJSON: requestJSON, extra: ["operator": operatorKey, "reason": reason], requestID: requestID,
                     atMicros: now.microseconds))

@@ -4,15 +4,6 @@ import Postgres
 import WallTime
 
 extension CommandStore {
-    /// The user behind an `{operator}` key (`OperatorStore.user`), on this store's connection.
-    public func operatorUser(key: String) throws(StoreError) -> OperatorUser? {
-        do {
-            return try OperatorStore(connection: connection).user(key: key)
-        } catch {
-            throw StoreError(.database, store: "commands", operation: "look up operator", message: error.message, underlying: error)
-        }
-    }
-
     /// A plain SQL device lookup by serial number, MAC address (any case, with or without colons) or id,
     /// ignoring deleted devices; the gateway normally passes its device registry instead.
     public func resolveDevice(_ key: String) throws(StoreError) -> ResolvedDevice? {
@@ -69,14 +60,5 @@ extension CommandStore {
             """, [requestID, userID.uuidString])
         guard rows.count == 1, let id = rows[0, "id"].flatMap(UUID.init(uuidString:)), let status = rows[0, "status"] else { return nil }
         return (id, status)
-    }
-
-    /// One `audit_logs` row (`OperatorStore.insert`), on this store's connection.
-    public func insertAudit(_ row: AuditRow) throws(StoreError) {
-        do {
-            try OperatorStore(connection: connection).insert(row)
-        } catch {
-            throw StoreError(.database, store: "commands", operation: "insert audit row", message: error.message, underlying: error)
-        }
     }
 }

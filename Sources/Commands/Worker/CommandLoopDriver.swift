@@ -148,34 +148,19 @@ final class CommandLoopDriver {
         for effect in effects {
             switch effect {
             case .publishToDevice(let topic, let payload, let id, let attempt):
-                if publish(topic, payload) {
+                if publisher(topic, payload) {
                     logger.info("command sent", metadata: ["command_id": "\(id)", "attempt": "\(attempt)", "topic": "\(topic)"])
                 } else {
                     failures.append(.publishFailed(commandID: id))
                 }
             case .publishToOperator(let topic, let payload):
-                _ = publish(topic, payload)
+                _ = publisher(topic, payload)
             case .ignored:
                 break
             }
         }
         if !failures.isEmpty {
             try perform(dispatcher!.apply(failures, now: .now()))
-        }
-    }
-
-    /// QoS 1; false when not connected or the client refused it.
-    @discardableResult
-    private func publish(_ topic: String, _ payload: String) -> Bool {
-        do {
-            guard try publisher(topic, payload) else {
-                logger.warning("not published: not connected to the broker", metadata: ["topic": "\(topic)"])
-                return false
-            }
-            return true
-        } catch {
-            logger.warning("publish failed", metadata: ["topic": "\(topic)", "error": "\(error)"])
-            return false
         }
     }
 

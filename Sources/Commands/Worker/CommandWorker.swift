@@ -14,9 +14,8 @@ import Mailboxes
 /// have stopped, so every ack that reached the ring is in the mailbox) it applies what is left
 /// and returns; commands in flight stay `sent`/`acknowledged` in the database for the next start.
 public struct CommandWorker: MailboxWorker {
-    /// Publishes at QoS 1: false when not connected to the broker (nothing sent), throws when the
-    /// client refused the message.
-    public typealias Publish = @Sendable (_ topic: String, _ payload: String) throws -> Bool
+    /// Publishes at QoS 1; false (and logged by the publisher) when it could not.
+    public typealias Publish = @Sendable (_ topic: String, _ payload: String) -> Bool
 
     let settings: CommandSettings
     let database: DatabaseSettings

@@ -1,3 +1,4 @@
+import Logging
 import MQTT
 import Synchronization
 
@@ -14,11 +15,22 @@ public final class PublisherSlot: Sendable {
 
 /// The workers' way out to the broker (they know nothing of MQTT).
 extension PublisherSlot {
-    /// Publishes at QoS 1: false when no client is connected (nothing sent); throws when libmosquitto refused it.
-    @Sendable func publish(_ topic: String, _ payload: String) throws -> Bool {
-        guard let client, client.isConnected else { return false }
-        _ = try client.publish(topic: topic, payload: payload, qos: .atLeastOnce)
-        return true
+    /// Publishes at QoS 1 and says why when it could not (what it was about is stored either way):
+    /// false when no client is connected or libmosquitto refused the message.
+    func publisher(logger: Logger) -> @Sendable (_ topic: String, _ payload: String) -> Bool {
+        { [self] topic, payload in
+            guard let client, client.isConnected else {
+                logger.warning("not published: not connected to the broker", metadata: ["topic": "\(topic)"])
+                return false
+            }
+            do {
+                _ = try client.publish(topic: topic, payload: payload, qos: .atLeastOnce)
+                return true
+            } catch {
+                logger.warning("publish failed", metadata: ["topic": "\(topic)", "error": "\(error)"])
+                return false
+            }
+        }
     }
 
     @Sendable func isBrokerConnected() -> Bool { client?.isConnected == true }

@@ -42,19 +42,20 @@ public struct GatewayApp: Sendable {
             if message.topic.first == UInt8(ascii: "$"), drops.handle(message) { return }
             recorder.record(topic: message.topic, payload: message.payload, retained: message.retain)
         }
+        let publish = broker.publisher.publisher(logger: logger)
         let commands = MailboxService(thread: "mash-commands", after: database.ready, inbox: control.commands, worker: CommandWorker(
             settings: configuration.commands, database: configuration.database, devices: ingest.devices,
-            publish: broker.publisher.publish, brokerConnected: broker.publisher.isBrokerConnected, logger: logger))
+            publish: publish, brokerConnected: broker.publisher.isBrokerConnected, logger: logger))
         let commandInbox = control.commands
         let devices = ingest.devices
         let presence = MailboxService(thread: "mash-presence", after: database.ready, inbox: control.presence, worker: PresenceWorker(
             settings: configuration.presence, database: configuration.database, sharedGroup: !configuration.mqtt.sharedGroup.isEmpty,
-            publish: broker.publisher.publish, alertMessage: { AlertNotice.message(for: $0, devices: devices) }, logger: logger
+            publish: publish, alertMessage: { AlertNotice.message(for: $0, devices: devices) }, logger: logger
         ) { transitions in
             commandInbox.post(.presence(transitions))
         })
         let alerts = MailboxService(thread: "mash-alerts", after: database.ready, inbox: control.alerts, worker: AlertWorker(
-            settings: configuration.alerts, database: configuration.database, publish: broker.publisher.publish, logger: logger))
+            settings: configuration.alerts, database: configuration.database, publish: publish, logger: logger))
         let systemd = SystemdService(notifier: notifier, readyAfter: ingest.ready, liveness: liveness, logger: logger)
         var services: [any Service] = [database, commands, alerts, presence, ingest, broker, systemd]
         if let address = try configuration.http.listenAddress() {

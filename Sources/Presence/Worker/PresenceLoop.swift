@@ -106,18 +106,10 @@ final class PresenceLoop {
             return
         }
         if !result.transitions.isEmpty { worker.onTransitions(result.transitions) }
-        for notice in result.alerts { publish(notice) }
-    }
-
-    /// Published as any other alert event; the alert is stored either way.
-    private func publish(_ offline: PresenceAlertNotice) {
-        let (topic, payload) = worker.alertMessage(offline)
-        do {
-            if try !worker.publish(topic, payload) {
-                logger.warning("alert not published: not connected to the broker (it is stored)", metadata: ["topic": "\(topic)", "alert_id": "\(offline.alertID)"])
-            }
-        } catch {
-            logger.warning("alert not published (it is stored)", metadata: ["topic": "\(topic)", "alert_id": "\(offline.alertID)", "error": "\(error)"])
+        // Published as any other alert event; the alert is stored either way.
+        for notice in result.alerts {
+            let (topic, payload) = worker.alertMessage(notice)
+            _ = worker.publish(topic, payload)
         }
     }
 }

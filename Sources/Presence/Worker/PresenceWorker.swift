@@ -11,9 +11,8 @@ import Mailboxes
 /// graceful shutdown, after the ingest path has drained the ring) it takes what is left and
 /// writes every device (`flushAll`), so stored counters are exact up to the stop.
 public struct PresenceWorker: MailboxWorker {
-    /// Publishes at QoS 1: false when not connected to the broker (nothing sent), throws when the
-    /// client refused the message.
-    public typealias Publish = @Sendable (_ topic: String, _ payload: String) throws -> Bool
+    /// Publishes at QoS 1; false (and logged by the publisher) when it could not.
+    public typealias Publish = @Sendable (_ topic: String, _ payload: String) -> Bool
     /// The topic and payload of an offline alert event, as the alerts module publishes its own
     /// (presence knows nothing of that module).
     public typealias AlertMessage = @Sendable (PresenceAlertNotice) -> (topic: String, payload: String)
