@@ -35,7 +35,8 @@ struct Migrate: ParsableCommand {
         let connection: PostgresConnection
         do {
             connection = try PostgresConnection.connect(
-                configuration.database.url,
+                // The migration lock is a session advisory lock: never through a transaction pooler.
+                configuration.database.sessionURL,
                 applicationName: "mash-gateway migrate",
                 connectTimeoutSeconds: configuration.database.connectTimeoutSeconds
             )

@@ -79,9 +79,11 @@ public final class GatewayProcess: Sendable {
 }
 
 /// A gateway config for tests: the given broker and database, a spool in a temp folder, fast timings.
+/// `listenURL` becomes `database.listen_url` (a direct session beside a pooled `databaseURL`).
 public func testGatewayConfig(
     mqttURL: String,
     databaseURL: String,
+    listenURL: String? = nil,
     clientID: String = "gw-\(UInt32.random(in: 0...UInt32.max))",
     spoolDirectory: String? = nil,
     httpPort: Int? = nil,
@@ -96,7 +98,7 @@ public func testGatewayConfig(
           reconnect_min_ms: 200
           reconnect_max_ms: 1000
         database:
-          url: \(databaseURL)
+          url: \(databaseURL)\(listenURL.map { "\n  listen_url: \($0)" } ?? "")
         ingest:
           spool_dir: \(spool)
         http:

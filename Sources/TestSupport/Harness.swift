@@ -36,9 +36,9 @@ public enum Harness {
         for entry in entries {
             guard let pid = Int32(entry), pid != getpid(), kill(pid, 0) != 0 else { continue }
             let dir = "\(base)/\(entry)"
-            // Stop any PostgreSQL cluster and mosquitto the dead run left behind.
+            // Stop any PostgreSQL cluster, mosquitto and PgBouncer the dead run left behind.
             if let enumerator = FileManager.default.enumerator(atPath: dir) {
-                for case let path as String in enumerator where path.hasSuffix("postmaster.pid") || path.hasSuffix("mosquitto.pid") {
+                for case let path as String in enumerator where path.hasSuffix("postmaster.pid") || path.hasSuffix("mosquitto.pid") || path.hasSuffix("pgbouncer.pid") {
                     if let text = try? String(contentsOfFile: "\(dir)/\(path)", encoding: .utf8),
                        let first = text.split(separator: "\n").first, let child = Int32(first.trimmingCharacters(in: .whitespaces)) {
                         kill(child, SIGKILL)

@@ -10,7 +10,7 @@ import Testing
             protocolVersion: .v311, sessionExpirySeconds: 3600, qos: 2, reconnectMinMilliseconds: 250,
             reconnectMaxMilliseconds: 10_000,
             tls: MQTTTLSSettings(caFile: "/etc/ssl/ca.pem", certFile: "/etc/ssl/gw.pem", keyFile: "/etc/ssl/gw.key", insecure: true)))
-        #expect(c.database == DatabaseSettings(url: "postgres://user@db.example:6432/mash", writerConnections: 3, connectTimeoutSeconds: 9))
+        #expect(c.database == DatabaseSettings(url: "postgres://user@db.example:6432/mash", listenURL: "postgres://user@db.example:5432/mash", writerConnections: 3, connectTimeoutSeconds: 9))
         #expect(c.ingest == IngestSettings(
             batchSize: 1000, flushIntervalMilliseconds: 50, spoolDirectory: "/tmp/spool", unknownDevices: .register,
             maxPayloadBytes: 4096, maxJSONDepth: 8, ringCapacityMegabytes: 32, spoolMaxMegabytes: 10, fsyncIntervalMilliseconds: 0))

@@ -54,6 +54,11 @@ struct InvalidCase: CustomTestStringConvertible, Sendable {
         .init("database: {url: 'postgres:///mash'}", "database.url", "has no host"),
         .init("database: {url: 'host=localhost dbname=mash'}", "database.url", "is not a URL"),
         .init("database: {url: 'postgres://h:70000/db'}", "database.url", "1...65535"),
+        .init("database: {url: 'postgres://h/db?sslmode=verify_full'}", "database.url",
+              "sslmode=verify_full in \"postgres://h/db?sslmode=verify_full\" is not allowed; use disable, allow, prefer, require, verify-ca or verify-full"),
+        .init("database: {url: 'postgres://h1,h2/db?target_session_attrs=readwrite'}", "database.url", "use any, read-write, read-only"),
+        .init("database: {listen_url: 'mysql://u@h/db'}", "database.listen_url", "use postgres or postgresql"),
+        .init("database: {listen_url: 'postgres:///mash'}", "database.listen_url", "has no host"),
         .init("database: {writer_connections: 0}", "database.writer_connections", "1...64"),
         .init("database: {connect_timeout_s: 0}", "database.connect_timeout_s", "1...3600"),
         // ingest
@@ -143,6 +148,19 @@ struct InvalidCase: CustomTestStringConvertible, Sendable {
         ])
         let error = ConfigurationError(problems: found)
         #expect(error.description.split(separator: "\n").count == found.count)
+    }
+
+    @Test("several hosts with target_session_attrs, as libpq takes them, and a direct listen_url are valid")
+    func multiHostDatabaseURLIsValid() throws {
+        let yaml = """
+            database:
+              url: postgres://mash@10.0.0.1:5432,10.0.0.2:5433/mash?target_session_attrs=read-write&sslmode=verify-full
+              listen_url: postgres://mash@10.0.0.1:5432/mash
+            """
+        #expect(problems(yaml).isEmpty)
+        let c = try GatewayConfiguration.parse(yaml: yaml, environment: [:])
+        #expect(c.database.sessionURL == "postgres://mash@10.0.0.1:5432/mash")
+        #expect(GatewayConfiguration().database.sessionURL == GatewayConfiguration().database.url)
     }
 
     @Test func problemsCarryTheirLine() {

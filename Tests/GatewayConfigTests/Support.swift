@@ -39,6 +39,7 @@ mqtt:
     insecure: true
 database:
   url: postgres://user@db.example:6432/mash
+  listen_url: postgres://user@db.example:5432/mash
   writer_connections: 3
   connect_timeout_s: 9
 ingest:

@@ -35,8 +35,10 @@ final class IngestFixture: Sendable {
     }
 
     /// `extra` is appended to the config (YAML sections not otherwise set: partitions, presence, alerts…);
-    /// `ingest` lines go under `ingest:`.
-    static func start(ingest: String = "", extra: String = "", cluster: TestPostgres? = nil, httpPort: Int? = nil) async throws -> IngestFixture {
+    /// `ingest` lines go under `ingest:`. With `pooler`, `database.url` goes through it and `database.listen_url`
+    /// is the direct URL; `setup` is SQL run (as the superuser) before the gateway starts.
+    static func start(ingest: String = "", extra: String = "", cluster: TestPostgres? = nil, httpPort: Int? = nil,
+                      pooler: TestPgBouncer? = nil, setup: String = "") async throws -> IngestFixture {
         let broker = try await TestBroker.start()
         let postgres: TestPostgres
         if let cluster { postgres = cluster } else { postgres = try await TestPostgres.shared() }
@@ -47,8 +49,11 @@ final class IngestFixture: Sendable {
             VALUES ('Kitchen sensor', 'esp32', 'sn-kitchen', 'AA:BB:CC:00:00:01'),
                    ('Garage sensor', 'rpi', NULL, '02:00:00:00:00:02')
             """, database: name)
+        if !setup.isEmpty { _ = try postgres.psql(setup, database: name) }
         let spool = try Harness.makeDirectory("spool")
-        let config = try testGatewayConfig(mqttURL: broker.url, databaseURL: databaseURL, spoolDirectory: spool, httpPort: httpPort, extra: extra)
+        let config = try testGatewayConfig(
+            mqttURL: broker.url, databaseURL: pooler?.pooledURL(databaseURL) ?? databaseURL, listenURL: pooler == nil ? nil : databaseURL,
+            spoolDirectory: spool, httpPort: httpPort, extra: extra)
             .replacingOccurrences(of: "ingest:\n  spool_dir: \(spool)", with: "ingest:\n  spool_dir: \(spool)\n" + ingest.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
         let gateway = try GatewayProcess.start(config: config)
         try await gateway.waitForLog("ingest ready")
@@ -91,9 +96,9 @@ final class IngestFixture: Sendable {
     /// Runs `body` with a started fixture and always stops the gateway afterwards.
     static func with(
         ingest: String = "", extra: String = "", cluster: TestPostgres? = nil, httpPort: Int? = nil,
-        _ body: (IngestFixture) async throws -> Void
+        pooler: TestPgBouncer? = nil, setup: String = "", _ body: (IngestFixture) async throws -> Void
     ) async throws {
-        let fixture = try await start(ingest: ingest, extra: extra, cluster: cluster, httpPort: httpPort)
+        let fixture = try await start(ingest: ingest, extra: extra, cluster: cluster, httpPort: httpPort, pooler: pooler, setup: setup)
         do {
             try await body(fixture)
         } catch {

@@ -5,7 +5,7 @@ import Mailboxes
 import Postgres
 import Synchronization
 
-/// Listens on `mash_commands` on a dedicated connection and turns each wake-up into
+/// Listens on `mash_commands` on a dedicated session (`database.listen_url` when set) and turns each wake-up into
 /// `.pendingNotified` for the command worker.
 ///
 /// The notification is only a hint (the claim decides, with SKIP LOCKED); a lost one costs the
@@ -48,7 +48,7 @@ final class CommandListener: Sendable {
             do {
                 if connection == nil {
                     let opened = try PostgresConnection.connect(
-                        database.url, applicationName: "mash-gateway commands-listen", connectTimeoutSeconds: database.connectTimeoutSeconds)
+                        database.sessionURL, applicationName: "mash-gateway commands-listen", connectTimeoutSeconds: database.connectTimeoutSeconds)
                     try opened.listen(CommandStore.notificationChannel)
                     connection = opened
                     if failing {

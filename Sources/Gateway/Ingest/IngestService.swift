@@ -26,7 +26,7 @@ final class IngestService: Service, Sendable {
         syncIntervalMilliseconds = configuration.ingest.fsyncIntervalMilliseconds
         pipeline = IngestPipeline(
             settings: configuration.ingest, partitions: configuration.partitions, databaseURL: configuration.database.url,
-            writerConnections: configuration.database.writerConnections, control: control, liveness: liveness, logger: logger)
+            sessionURL: configuration.database.sessionURL, writerConnections: configuration.database.writerConnections, control: control, liveness: liveness, logger: logger)
     }
 
     func run() async throws {

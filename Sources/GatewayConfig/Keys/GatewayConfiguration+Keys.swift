@@ -78,6 +78,10 @@ extension GatewayConfiguration {
             PostgreSQL URL: postgres://user[:password]@host[:port]/dbname[?sslmode=…], as libpq accepts it \
             (several hosts too). Prefer MASH_DATABASE_URL or ~/.pgpass for the password.
             """, secret: true, rule: { postgresURLProblem($0.database.url) }),
+        .text("database.listen_url", \.database.listenURL, """
+            Optional direct (session) PostgreSQL URL for LISTEN/NOTIFY and session locks (migrations), \
+            for when url goes through PgBouncer in transaction pooling. "" uses url for those too.
+            """, secret: true, rule: { $0.database.listenURL.isEmpty ? nil : postgresURLProblem($0.database.listenURL) }),
         .integer("database.writer_connections", \.database.writerConnections, 1...64,
                  "Parallel COPY writer connections (measured on 2 cores: 1 ≈ 78k, 2 ≈ 128k rows/s)."),
         .integer("database.connect_timeout_s", \.database.connectTimeoutSeconds, 1...3600,
@@ -197,10 +201,24 @@ private func mqttURLProblem(_ url: String) -> (ConfigurationProblem.Code, String
 }
 
 /// libpq's verdict, plus the gateway's own rule that the database is reached over the network.
+/// URL options whose values libpq accepts at parse time but refuses at connect time.
+private let postgresURLChoices: [(String, [String])] = [
+    ("sslmode", ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
+    ("target_session_attrs", ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"]),
+]
+
 private func postgresURLProblem(_ text: String) -> (ConfigurationProblem.Code, String)? {
     do {
         let url = try PostgresURL(text)
-        return url.host == nil ? (.invalidURL, "\"\(redacted(url: text))\" has no host; use \(PostgresURL.example)") : nil
+        if url.host == nil { return (.invalidURL, "\"\(redacted(url: text))\" has no host; use \(PostgresURL.example)") }
+        // libpq checks these values only when connecting; a typo is a configuration error now.
+        for (option, allowed) in postgresURLChoices {
+            if let value = url.options[option], !allowed.contains(value) {
+                let list = allowed.dropLast().joined(separator: ", ") + " or " + allowed.last!
+                return (.notAllowed, "\(option)=\(value) in \"\(redacted(url: text))\" is not allowed; use \(list)")
+            }
+        }
+        return nil
     } catch {
         return (.invalidURL, error.message)
     }

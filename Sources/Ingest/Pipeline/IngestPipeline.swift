@@ -22,6 +22,8 @@ public final class IngestPipeline: Sendable {
     private let settings: IngestSettings
     private let partitions: PartitionSettings
     private let databaseURL: String
+    /// For the device-change LISTEN: a direct session when `databaseURL` goes through a transaction pooler.
+    private let sessionURL: String
     private let writerConnections: Int
     private let control: (any ControlMessageSink)?
     private let liveness: Liveness
@@ -42,12 +44,13 @@ public final class IngestPipeline: Sendable {
     }
 
     public init(
-        settings: IngestSettings, partitions: PartitionSettings, databaseURL: String, writerConnections: Int,
-        control: (any ControlMessageSink)?, liveness: Liveness, logger: Logger
+        settings: IngestSettings, partitions: PartitionSettings, databaseURL: String, sessionURL: String? = nil,
+        writerConnections: Int, control: (any ControlMessageSink)?, liveness: Liveness, logger: Logger
     ) {
         self.settings = settings
         self.partitions = partitions
         self.databaseURL = databaseURL
+        self.sessionURL = sessionURL ?? databaseURL
         self.writerConnections = writerConnections
         self.control = control
         self.liveness = liveness
@@ -81,9 +84,9 @@ public final class IngestPipeline: Sendable {
         consumer.start()
 
         let stopFollowing = StopFlag()
-        let databaseURL = self.databaseURL
+        let sessionURL = self.sessionURL
         let follower = Thread {
-            devices.followChanges(databaseURL: databaseURL, shouldStop: { stopFollowing.value.load(ordering: .relaxed) })
+            devices.followChanges(databaseURL: sessionURL, shouldStop: { stopFollowing.value.load(ordering: .relaxed) })
         }
         follower.name = "mash-devices"
         follower.start()

@@ -5,7 +5,8 @@ public enum ExactlyOnceMode: String, Sendable, CaseIterable {
     /// Binary COPY straight into `sensor_readings`. No dedup: a repeat fails the batch (23505),
     /// which is then isolated row by row. The ceiling, for benchmarks.
     case plain
-    /// Binary COPY into a per-connection temp table, then `INSERT … SELECT … ON CONFLICT DO NOTHING`.
+    /// Binary COPY into a temp table made inside the transaction (ON COMMIT DROP), then
+    /// `INSERT … SELECT … ON CONFLICT DO NOTHING`.
     case staging
     /// Binary COPY straight into `sensor_readings`; a batch that hits the unique index (23505)
     /// is rolled back and written again through `staging`. Repeats are rare (redelivery,

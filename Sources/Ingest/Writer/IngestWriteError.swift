@@ -53,7 +53,10 @@ enum FailureKind: Equatable {
         default:
             break
         }
-        if state.hasPrefix("08") || state.hasPrefix("57P") {
+        if state.hasPrefix("08") || state.hasPrefix("57P") || state == "25006" {
+            // 25006 read_only_sql_transaction: this session reached a standby (or a primary that was
+            // demoted). Not the rows' fault: reconnect, and libpq's target_session_attrs=read-write
+            // finds the writable host; meanwhile the batch is spooled, never isolated or dropped.
             self = .connection
         } else if state == "40P01" || state == "40001" {
             self = .transient
