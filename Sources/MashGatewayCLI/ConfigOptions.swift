@@ -21,6 +21,17 @@ struct ConfigOptions: ParsableArguments {
     /// An explicitly named file must exist; the default path may be absent (a first run, a demo),
     /// in which case the defaults and the environment overrides are the configuration.
     func load() throws -> GatewayConfiguration {
+        let configuration = try loadValidated()
+        // Certificate and key files named in the configuration must be readable here, now.
+        let unreadable = configuration.fileProblems()
+        guard unreadable.isEmpty else {
+            for problem in unreadable { printError("configuration: \(problem)") }
+            throw Exit.configuration
+        }
+        return configuration
+    }
+
+    private func loadValidated() throws -> GatewayConfiguration {
         let environment = ProcessInfo.processInfo.environment
         do {
             if let config {

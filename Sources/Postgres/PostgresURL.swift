@@ -79,9 +79,16 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
     public var redacted: String { ConnectionURL.redacted(url: string) }
     public var description: String { redacted }
 
-    /// `host:port/database` as libpq will resolve it (defaults filled in), for error messages.
+    /// `host:port/database` as libpq will resolve it (defaults filled in), for error messages;
+    /// several hosts read `h1:p1,h2:p2/database` (one port given for several hosts applies to each).
     public var target: String {
-        "\(host ?? "local socket"):\(port ?? "5432")/\(database ?? user ?? "")"
+        let hosts = (host ?? "").split(separator: ",", omittingEmptySubsequences: false)
+        let ports = (port ?? "").split(separator: ",", omittingEmptySubsequences: false)
+        let pairs = hosts.enumerated().map { index, host in
+            let port = ports.count == hosts.count ? ports[index] : ports.first ?? ""
+            return "\(host.isEmpty ? "local socket" : host):\(port.isEmpty ? "5432" : port)"
+        }
+        return pairs.joined(separator: ",") + "/\(database ?? user ?? "")"
     }
 
     /// The password as written in the URL (possibly percent-encoded), for scrubbing messages.

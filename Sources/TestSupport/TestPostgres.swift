@@ -23,9 +23,9 @@ public final class TestPostgres: Sendable {
     /// The current server's log (each restart gets a new file beside it).
     public var logPath: String { server.withLock { $0?.logPath } ?? "\(directory)/server.log" }
 
-    private let server: Mutex<ChildProcess?>
+    let server: Mutex<ChildProcess?>
 
-    private init(port: Int, directory: String, server: ChildProcess) {
+    init(port: Int, directory: String, server: ChildProcess) {
         self.port = port
         self.directory = directory
         self.server = Mutex(server)
@@ -82,6 +82,7 @@ public final class TestPostgres: Sendable {
         // Replace the generated rules: no trust over TCP, so passwords are really checked.
         let hba = """
             local all all trust
+            local replication all trust
             host all all 127.0.0.1/32 scram-sha-256
             host all all ::1/128 scram-sha-256
 
@@ -121,7 +122,7 @@ public final class TestPostgres: Sendable {
     }
 
     /// Starts the postmaster on `port` and returns once it accepts connections.
-    private static func launch(directory: String, port: Int, logName: String) async throws -> ChildProcess {
+    static func launch(directory: String, port: Int, logName: String) async throws -> ChildProcess {
         let logPath = "\(directory)/\(logName)"
         let server = try ChildProcess(
             "\(binDirectory)/postgres",
@@ -138,7 +139,8 @@ public final class TestPostgres: Sendable {
                         addressInUse: log.contains("Address already in use") || log.contains("could not create any TCP/IP sockets")
                     )
                 }
-                return postmasterStatus(dataDirectory: "\(directory)/data") == "ready" && isListening(port: port)
+                // "standby": a hot standby accepting read-only connections.
+                return ["ready", "standby"].contains(postmasterStatus(dataDirectory: "\(directory)/data")) && isListening(port: port)
             }
         } catch let error as DeadlineExceeded {
             await server.stop()
@@ -148,14 +150,14 @@ public final class TestPostgres: Sendable {
     }
 
     /// The status word PostgreSQL writes on line 8 of postmaster.pid ("starting", "ready", "stopping").
-    private static func postmasterStatus(dataDirectory: String) -> String? {
+    static func postmasterStatus(dataDirectory: String) -> String? {
         guard let text = try? String(contentsOfFile: "\(dataDirectory)/postmaster.pid", encoding: .utf8) else { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.count >= 8 else { return nil }
         return lines[7].trimmingCharacters(in: .whitespaces)
     }
 
-    private static func postmasterPID(dataDirectory: String) -> pid_t? {
+    static func postmasterPID(dataDirectory: String) -> pid_t? {
         guard let text = try? String(contentsOfFile: "\(dataDirectory)/postmaster.pid", encoding: .utf8),
               let first = text.split(separator: "\n").first
         else { return nil }
@@ -225,7 +227,7 @@ public final class TestPostgres: Sendable {
     }
 
     /// Clusters to stop when the test process exits normally.
-    private enum Registry {
+    enum Registry {
         static let clusters = Mutex<[TestPostgres]>([])
         static let hook: Void = { atexit { TestPostgres.Registry.stopAll() } }()
 

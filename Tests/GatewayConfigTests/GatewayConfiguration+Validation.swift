@@ -57,6 +57,7 @@ struct InvalidCase: CustomTestStringConvertible, Sendable {
         .init("database: {url: 'postgres://h/db?sslmode=verify_full'}", "database.url",
               "sslmode=verify_full in \"postgres://h/db?sslmode=verify_full\" is not allowed; use disable, allow, prefer, require, verify-ca or verify-full"),
         .init("database: {url: 'postgres://h1,h2/db?target_session_attrs=readwrite'}", "database.url", "use any, read-write, read-only"),
+        .init("database: {url: 'postgres://h1:5432,h2:5432/db'}", "database.url", "add ?target_session_attrs=read-write"),
         .init("database: {listen_url: 'mysql://u@h/db'}", "database.listen_url", "use postgres or postgresql"),
         .init("database: {listen_url: 'postgres:///mash'}", "database.listen_url", "has no host"),
         .init("database: {writer_connections: 0}", "database.writer_connections", "1...64"),

@@ -99,6 +99,30 @@ struct WriterPoolDatabaseTests {
         try expectEachBatchOnce(f, batches: 4, replayOrder: nil)
     }
 
+    /// A database that answers writes read-only (a standby reached without target_session_attrs, a
+    /// demoted primary): each batch is spooled after one fresh session fails too — no reconnect loop,
+    /// nothing split into rejects — and replayed once writes are accepted again.
+    @Test func aReadOnlyDatabaseIsAnOutageThenTheSpoolIsReplayed() async throws {
+        let cluster = try await TestPostgres.shared()
+        let f = try await IngestFixture.make(on: cluster)
+        let name = String(f.url.split(separator: "/").last!)
+        _ = try cluster.psql("ALTER ROLE mash IN DATABASE \(name) SET default_transaction_read_only = on", database: "postgres")
+        let spool = try Spool(directory: try makeSpoolDirectory(), maxBytes: 64 << 20, logger: Self.logger)
+        let pool = makePool(f, spool: spool, connections: 1)
+        pool.start()
+        for sequence in 0..<2 {
+            pool.submit(WriteJob(sequence: UInt64(sequence), batch: readings(f, of: pool, batch: sequence), ringEnd: ringEnd(sequence)))
+            try await waitUntil("batch \(sequence) to be spooled", timeout: .seconds(30)) { pool.tracker.outstanding == 0 }
+            #expect(spool.count == sequence + 1)
+        }
+        #expect(try f.count() == 0)
+        _ = try cluster.psql("ALTER ROLE mash IN DATABASE \(name) RESET default_transaction_read_only", database: "postgres")
+        try await waitUntil("the spool to be replayed", timeout: .seconds(60)) { pool.spoolIsEmpty }
+        pool.finish()
+        try expectEachBatchOnce(f, batches: 2, replayOrder: [0, 1])
+        #expect(try f.count("SELECT count(*) FROM ingest_rejects") == 0)
+    }
+
     // MARK: Helpers
 
     private func makePool(_ f: IngestFixture, spool: Spool, connections: Int) -> WriterPool {

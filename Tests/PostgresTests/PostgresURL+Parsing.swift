@@ -27,6 +27,14 @@ struct PostgresURLTests {
         #expect(!"\(url)".contains("s3cret"))
     }
 
+    @Test("several hosts: each with its port in messages")
+    func multiHostTarget() throws {
+        #expect(try PostgresURL("postgres://mash@h1:5432,h2:5433/mash?target_session_attrs=read-write").target == "h1:5432,h2:5433/mash")
+        #expect(try PostgresURL("postgres://mash@h1,h2:6432/mash").target == "h1:5432,h2:6432/mash")
+        #expect(try PostgresURL("postgres://mash@h1,h2/mash?port=6432").target == "h1:6432,h2:6432/mash")
+        #expect(try PostgresURL("postgres:///mash").target == "local socket:5432/mash")
+    }
+
     /// Accepted forms: (url, host, port, database) as libpq reads them.
     @Test(arguments: [
         ("postgres://mash@127.0.0.1:5432/mash", "127.0.0.1", "5432", "mash"),

@@ -218,6 +218,11 @@ private func postgresURLProblem(_ text: String) -> (ConfigurationProblem.Code, S
                 return (.notAllowed, "\(option)=\(value) in \"\(redacted(url: text))\" is not allowed; use \(list)")
             }
         }
+        // Several hosts (a primary and its standbys): libpq takes the first that answers unless told
+        // to find the writable one, and the gateway writes on every connection.
+        if url.host?.contains(",") == true, !["read-write", "primary"].contains(url.options["target_session_attrs"] ?? "any") {
+            return (.conflict, "\"\(redacted(url: text))\" names several hosts; add ?target_session_attrs=read-write so only the writable one is used")
+        }
         return nil
     } catch {
         return (.invalidURL, error.message)

@@ -117,6 +117,9 @@ final class WriterPool: @unchecked Sendable {
     private func store(_ batch: inout ReadingBatch, writer: inout BatchWriter?) {
         batch.seal()
         var delay: UInt32 = 100_000
+        // One fresh session per failure: a write that fails again on it (a standby answering read-only,
+        // a server refusing for a reason of its own) is an outage, spooled, not a loop of reconnects.
+        var reconnectedOnce = false
         while true {
             if !databaseDown.load(ordering: .acquiring) && spoolIsEmpty, let current = writer ?? connectedOrMarkedDown() {
                 writer = current
@@ -129,8 +132,9 @@ final class WriterPool: @unchecked Sendable {
                     return
                 } catch {
                     // A stale session after an outage: one fresh connection decides whether the database is really away.
-                    if let again = reconnected(current) {
+                    if !reconnectedOnce, let again = reconnected(current) {
                         writer = again
+                        reconnectedOnce = true
                         continue
                     }
                     markDown(error)
