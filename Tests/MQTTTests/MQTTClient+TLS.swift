@@ -4,23 +4,9 @@ import TestSupport
 
 @Suite("MQTTClient over TLS")
 struct MQTTClientTLSTests {
-    /// A throwaway CA and a server certificate for 127.0.0.1, made with the openssl tool.
     private func makeCertificates() throws -> (ca: String, cert: String, key: String) {
-        let dir = try Harness.makeDirectory("tls")
-        try "subjectAltName=IP:127.0.0.1\n".write(toFile: "\(dir)/san.ext", atomically: true, encoding: .utf8)
-        let steps: [[String]] = [
-            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=mash-test-ca",
-             "-keyout", "\(dir)/ca.key", "-out", "\(dir)/ca.crt"],
-            ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
-             "-keyout", "\(dir)/server.key", "-out", "\(dir)/server.csr"],
-            ["x509", "-req", "-in", "\(dir)/server.csr", "-CA", "\(dir)/ca.crt", "-CAkey", "\(dir)/ca.key",
-             "-CAcreateserial", "-days", "1", "-out", "\(dir)/server.crt", "-extfile", "\(dir)/san.ext"],
-        ]
-        for step in steps {
-            let result = try runCommand("/usr/bin/openssl", step)
-            guard result.status == 0 else { throw TestSupportError("openssl \(step[0]) failed: \(result.output)") }
-        }
-        return ("\(dir)/ca.crt", "\(dir)/server.crt", "\(dir)/server.key")
+        let made = try TestCertificates.make()
+        return (made.ca, made.serverCertificate, made.serverKey)
     }
 
     @Test func roundTripOverTLSWithAPrivateCA() async throws {
