@@ -32,3 +32,27 @@ import Testing
         #expect(replacingPassword(in: "host=h dbname=d", with: "x") == nil)
     }
 }
+
+@Suite struct PasswordSplittingTests {
+    @Test(arguments: [
+        ("postgres://mash:p%40ss@127.0.0.1:5432/mash", "postgres://mash@127.0.0.1:5432/mash", "p@ss"),
+        ("postgres://mash@h1:5432,h2:5432/mash?target_session_attrs=read-write",
+         "postgres://mash@h1:5432,h2:5432/mash?target_session_attrs=read-write", nil),
+        ("postgres://:s3cret@h/db", "postgres://h/db", "s3cret"),
+        ("postgres://mash@h/db?password=q%26p&sslmode=require", "postgres://mash@h/db?sslmode=require", "q&p"),
+        ("host=h dbname=d", "host=h dbname=d", nil),
+    ] as [(String, String, String?)])
+    func splits(url: String, expectedURL: String, expectedPassword: String?) {
+        let split = splittingPassword(from: url)
+        #expect(split.url == expectedURL)
+        #expect(split.password == expectedPassword)
+    }
+
+    @Test func splittingUndoesReplacing() throws {
+        let password = "p@ss:w/o?r#d ü"
+        let url = try #require(replacingPassword(in: "postgres://mash@h:5432/mash?sslmode=disable", with: password))
+        let split = splittingPassword(from: url)
+        #expect(split.url == "postgres://mash@h:5432/mash?sslmode=disable")
+        #expect(split.password == password)
+    }
+}
