@@ -13,8 +13,8 @@ struct SystemdUnitTests {
         let directory = try Harness.makeDirectory("units")
         for name in ["mash-gateway.service", "mash-gateway-backup.service", "mash-gateway-backup.timer"] {
             let text = try String(contentsOfFile: "\(Self.repository)/systemd/\(name)", encoding: .utf8)
-                .replacingOccurrences(of: "/usr/local/bin/mash-gateway", with: GatewayBinary.path)
-                .replacingOccurrences(of: "/usr/local/lib/mash-gateway/mash-backup", with: "\(Self.repository)/systemd/mash-backup")
+                .replacingOccurrences(of: "/usr/bin/mash-gateway", with: GatewayBinary.path)
+                .replacingOccurrences(of: "/usr/lib/mash-gateway/mash-backup", with: "\(Self.repository)/systemd/mash-backup")
             try text.write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
         }
         return directory
