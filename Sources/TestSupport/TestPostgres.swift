@@ -169,6 +169,30 @@ public final class TestPostgres: Sendable {
         )
     }
 
+    /// Starts a cluster folder made elsewhere (a restored base backup in `directory/data`, owned by
+    /// the service user) on a free port, with its unix socket in `directory`; returns once it accepts
+    /// connections (a cluster in archive recovery accepts them once consistent).
+    public static func open(directory: String) async throws -> TestPostgres {
+        let conf = FileHandle(forWritingAtPath: "\(directory)/data/postgresql.conf")
+        guard let conf else { throw TestSupportError("cannot open postgresql.conf in \(directory)/data") }
+        conf.seekToEndOfFile()
+        conf.write(Data("\n# reopened by the tests\nunix_socket_directories = '\(directory)'\n".utf8))
+        try conf.close()
+        var lastError: (any Error)?
+        for _ in 0..<3 {
+            let port = try freeLoopbackPort()
+            do {
+                let server = try await launch(directory: directory, port: port, logName: "server.log")
+                let cluster = TestPostgres(port: port, directory: directory, server: server)
+                Registry.add(cluster)
+                return cluster
+            } catch let error as StartFailure where error.addressInUse {
+                lastError = error
+            }
+        }
+        throw lastError ?? TestSupportError("PostgreSQL did not start from \(directory)")
+    }
+
     // MARK: Using
 
     /// Creates an empty database owned by `mash` and returns its URL: postgres://mash:mash-test@127.0.0.1:PORT/NAME
