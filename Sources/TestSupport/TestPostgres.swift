@@ -46,6 +46,13 @@ public final class TestPostgres: Sendable {
     public static func start(durable: Bool = false) async throws -> TestPostgres {
         let directory = try Harness.makeDirectory("postgres")
         try initializeCluster(in: directory, durable: durable)
+        let cluster = try await launchOnFreePort(directory: directory)
+        try cluster.createRoles()
+        return cluster
+    }
+
+    /// Starts the cluster in `directory` on a free port and registers it for the exit hook.
+    private static func launchOnFreePort(directory: String) async throws -> TestPostgres {
         // The port is free when chosen but may be taken before the server binds it: retry then.
         var lastError: (any Error)?
         for _ in 0..<3 {
@@ -54,13 +61,12 @@ public final class TestPostgres: Sendable {
                 let server = try await launch(directory: directory, port: port, logName: "server.log")
                 let cluster = TestPostgres(port: port, directory: directory, server: server)
                 Registry.add(cluster)
-                try cluster.createRoles()
                 return cluster
             } catch let error as StartFailure where error.addressInUse {
                 lastError = error
             }
         }
-        throw lastError ?? TestSupportError("PostgreSQL did not start")
+        throw lastError ?? TestSupportError("PostgreSQL did not start in \(directory)")
     }
 
     private static func initializeCluster(in directory: String, durable: Bool) throws {
@@ -178,19 +184,7 @@ public final class TestPostgres: Sendable {
         conf.seekToEndOfFile()
         conf.write(Data("\n# reopened by the tests\nunix_socket_directories = '\(directory)'\n".utf8))
         try conf.close()
-        var lastError: (any Error)?
-        for _ in 0..<3 {
-            let port = try freeLoopbackPort()
-            do {
-                let server = try await launch(directory: directory, port: port, logName: "server.log")
-                let cluster = TestPostgres(port: port, directory: directory, server: server)
-                Registry.add(cluster)
-                return cluster
-            } catch let error as StartFailure where error.addressInUse {
-                lastError = error
-            }
-        }
-        throw lastError ?? TestSupportError("PostgreSQL did not start from \(directory)")
+        return try await launchOnFreePort(directory: directory)
     }
 
     // MARK: Using

@@ -96,6 +96,20 @@ struct DebianPackageTests {
         #expect(await gateway.waitForExit(timeout: .seconds(60)) == 0, "\(gateway.output())")
         let ring = try FileManager.default.attributesOfItem(atPath: "\(root)/var/lib/mash-gateway/spool/ring.mmap")
         #expect((ring[.ownerAccountID] as? NSNumber)?.uint32Value == uid, "the ring file belongs to the account")
+
+        // The timer's backup, as the account, into the folder the package made for it.
+        let backups = "\(root)/var/backups/mash-gateway"
+        let backup = try runCommand(
+            "/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(gid)", "--clear-groups", "--", "/bin/sh", "\(root)/usr/lib/mash-gateway/mash-backup"],
+            environment: [
+                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "MASH_GATEWAY": binary,
+                "MASH_DATABASE_URL": database, "BACKUP_DIR": backups, "BACKUP_KEEP": "3",
+            ])
+        #expect(backup.status == 0, "\(backup.output)")
+        let dumps = try FileManager.default.contentsOfDirectory(atPath: backups).filter { $0.hasSuffix(".dump") }
+        #expect(dumps.count == 1, "\(dumps)")
+        let dump = try FileManager.default.attributesOfItem(atPath: "\(backups)/\(dumps[0])")
+        #expect((dump[.ownerAccountID] as? NSNumber)?.uint32Value == uid, "the dump belongs to the account")
     }
 
     @Test("upgrading over an older package keeps an edited gateway.yaml, even when the packaged one changed")
