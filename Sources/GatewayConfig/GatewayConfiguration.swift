@@ -43,6 +43,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public static let environmentOverrides: [(variable: String, key: String)] = [
         ("MASH_DATABASE_URL", "database.url"),
         ("MASH_MQTT_URL", "mqtt.url"),
+        // A unit's own credential (`$CREDENTIALS_DIRECTORY/…`): the backup unit cannot see the gateway's.
+        ("MASH_DATABASE_PASSWORD_FILE", "database.password_file"),
+        ("MASH_MQTT_PASSWORD_FILE", "mqtt.password_file"),
     ]
 
     /// Every YAML key, by section, in documentation order (derived from ``keys``). `mqtt.tls` and

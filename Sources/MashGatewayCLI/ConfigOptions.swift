@@ -49,6 +49,19 @@ struct ConfigOptions: ParsableArguments {
         }
     }
 
+    /// ``load()``, then each `*.password_file` applied to its URL: for the commands that connect.
+    func loadForConnecting() throws -> GatewayConfiguration {
+        let configuration = try load()
+        do {
+            return try configuration.applyingPasswordFiles()
+        } catch {
+            for problem in error.problems {
+                printError("configuration: \(problem)")
+            }
+            throw Exit.configuration
+        }
+    }
+
     var sourceDescription: String {
         if let config { return config }
         return FileManager.default.fileExists(atPath: GatewayConfiguration.defaultPath)

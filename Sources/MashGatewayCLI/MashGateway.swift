@@ -1,4 +1,5 @@
 import ArgumentParser
+import GatewayConfig
 
 @main
 struct MashGateway: AsyncParsableCommand {
@@ -17,6 +18,7 @@ struct MashGateway: AsyncParsableCommand {
               69  database or broker unreachable (one-shot commands)
               78  configuration invalid (restarting cannot help)
             """,
-        subcommands: [Run.self, Migrate.self, CheckConfig.self, Simulate.self]
+        version: "mash-gateway \(GatewayVersion.current)",
+        subcommands: [Run.self, Migrate.self, CheckConfig.self, Simulate.self, Backup.self, Restore.self]
     )
 }

@@ -23,7 +23,7 @@ struct Migrate: ParsableCommand {
     var migrations: String?
 
     func run() throws {
-        let configuration = try options.load()
+        let configuration = try options.loadForConnecting()
         let logger = makeLogger("mash.migrate", level: configuration.logging.level)
         let files: [Migration]
         do {

@@ -40,7 +40,7 @@ struct Simulate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try options.load()
+        let configuration = try options.loadForConnecting()
         let logger = makeLogger("mash.simulate", level: configuration.logging.level)
         let fleet = Fleet(options: FleetOptions(
             devices: devices, rate: rate, duration: duration.map { .milliseconds(Int64($0 * 1000)) },

@@ -46,6 +46,13 @@ public final class TestPostgres: Sendable {
     public static func start(durable: Bool = false) async throws -> TestPostgres {
         let directory = try Harness.makeDirectory("postgres")
         try initializeCluster(in: directory, durable: durable)
+        let cluster = try await launchOnFreePort(directory: directory)
+        try cluster.createRoles()
+        return cluster
+    }
+
+    /// Starts the cluster in `directory` on a free port and registers it for the exit hook.
+    private static func launchOnFreePort(directory: String) async throws -> TestPostgres {
         // The port is free when chosen but may be taken before the server binds it: retry then.
         var lastError: (any Error)?
         for _ in 0..<3 {
@@ -54,13 +61,12 @@ public final class TestPostgres: Sendable {
                 let server = try await launch(directory: directory, port: port, logName: "server.log")
                 let cluster = TestPostgres(port: port, directory: directory, server: server)
                 Registry.add(cluster)
-                try cluster.createRoles()
                 return cluster
             } catch let error as StartFailure where error.addressInUse {
                 lastError = error
             }
         }
-        throw lastError ?? TestSupportError("PostgreSQL did not start")
+        throw lastError ?? TestSupportError("PostgreSQL did not start in \(directory)")
     }
 
     private static func initializeCluster(in directory: String, durable: Bool) throws {
@@ -169,6 +175,18 @@ public final class TestPostgres: Sendable {
             "CREATE ROLE \(Self.owner) LOGIN CREATEDB PASSWORD '\(Self.ownerPassword)'",
             database: "postgres"
         )
+    }
+
+    /// Starts a cluster folder made elsewhere (a restored base backup in `directory/data`, owned by
+    /// the service user) on a free port, with its unix socket in `directory`; returns once it accepts
+    /// connections (a cluster in archive recovery accepts them once consistent).
+    public static func open(directory: String) async throws -> TestPostgres {
+        let conf = FileHandle(forWritingAtPath: "\(directory)/data/postgresql.conf")
+        guard let conf else { throw TestSupportError("cannot open postgresql.conf in \(directory)/data") }
+        conf.seekToEndOfFile()
+        conf.write(Data("\n# reopened by the tests\nunix_socket_directories = '\(directory)'\n".utf8))
+        try conf.close()
+        return try await launchOnFreePort(directory: directory)
     }
 
     // MARK: Using

@@ -9,8 +9,10 @@ import Testing
             url: "mqtts://gw:s3cret@broker.example:8884", clientID: "gw-7", sharedGroup: "mash", keepaliveSeconds: 45,
             protocolVersion: .v311, sessionExpirySeconds: 3600, qos: 2, reconnectMinMilliseconds: 250,
             reconnectMaxMilliseconds: 10_000,
-            tls: MQTTTLSSettings(caFile: "/etc/ssl/ca.pem", certFile: "/etc/ssl/gw.pem", keyFile: "/etc/ssl/gw.key", insecure: true)))
-        #expect(c.database == DatabaseSettings(url: "postgres://user@db.example:6432/mash", listenURL: "postgres://user@db.example:5432/mash", writerConnections: 3, connectTimeoutSeconds: 9))
+            tls: MQTTTLSSettings(caFile: "/etc/ssl/ca.pem", certFile: "/etc/ssl/gw.pem", keyFile: "/etc/ssl/gw.key", insecure: true),
+            passwordFile: "/etc/passwd"))
+        #expect(c.database == DatabaseSettings(url: "postgres://user@db.example:6432/mash", listenURL: "postgres://user@db.example:5432/mash",
+                                            writerConnections: 3, connectTimeoutSeconds: 9, passwordFile: "/etc/passwd"))
         #expect(c.ingest == IngestSettings(
             batchSize: 1000, flushIntervalMilliseconds: 50, spoolDirectory: "/tmp/spool", unknownDevices: .register,
             maxPayloadBytes: 4096, maxJSONDepth: 8, ringCapacityMegabytes: 32, spoolMaxMegabytes: 10, fsyncIntervalMilliseconds: 0))

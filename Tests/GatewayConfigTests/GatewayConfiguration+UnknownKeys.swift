@@ -13,7 +13,7 @@ import Testing
         ("batch_size: 3\n", "batch_size", "did you mean ingest.batch_size?"),
         ("ingset:\n  batch_size: 3\n", "ingset", "did you mean ingest?"),
         ("alerts:\n  rules:\n    - {name: a, sensor: t, abvoe: 1, above: 2}\n", "alerts.rules[0].abvoe", "did you mean above?"),
-        ("database:\n  pool: 3\n", "database.pool", "allowed keys here are url, listen_url, writer_connections, connect_timeout_s"),
+        ("database:\n  pool: 3\n", "database.pool", "allowed keys here are url, password_file, listen_url, writer_connections, connect_timeout_s"),
         ("commands:\n  max_max_retries: 4\n", "commands.max_max_retries", "renamed to commands.max_retries_limit; use that name"),
     ])
     func unknownKeyIsRejectedWithASuggestion(yaml: String, key: String, hint: String) {

@@ -24,6 +24,7 @@ func configDirectory(_ file: String = #filePath) -> URL {
 let everyKeyYAML = """
 mqtt:
   url: mqtts://gw:s3cret@broker.example:8884
+  password_file: /etc/passwd
   client_id: gw-7
   shared_group: mash
   keepalive_s: 45
@@ -39,6 +40,7 @@ mqtt:
     insecure: true
 database:
   url: postgres://user@db.example:6432/mash
+  password_file: /etc/passwd
   listen_url: postgres://user@db.example:5432/mash
   writer_connections: 3
   connect_timeout_s: 9

@@ -13,8 +13,8 @@ struct SystemdUnitTests {
         let directory = try Harness.makeDirectory("units")
         for name in ["mash-gateway.service", "mash-gateway-backup.service", "mash-gateway-backup.timer"] {
             let text = try String(contentsOfFile: "\(Self.repository)/systemd/\(name)", encoding: .utf8)
-                .replacingOccurrences(of: "/usr/local/bin/mash-gateway", with: GatewayBinary.path)
-                .replacingOccurrences(of: "/usr/local/lib/mash-gateway/mash-backup", with: "\(Self.repository)/systemd/mash-backup")
+                .replacingOccurrences(of: "/usr/bin/mash-gateway", with: GatewayBinary.path)
+                .replacingOccurrences(of: "/usr/lib/mash-gateway/mash-backup", with: "\(Self.repository)/systemd/mash-backup")
             try text.write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
         }
         return directory
@@ -42,7 +42,7 @@ struct SystemdUnitTests {
         #expect(score != nil && score! <= 2.0, "\(result.output.suffix(400))")
     }
 
-    @Test("mash-backup writes a restorable pg_dump and keeps only the newest BACKUP_KEEP")
+    @Test("mash-backup writes a pg_dump through `mash-gateway backup` and keeps only the newest BACKUP_KEEP")
     func backupRotates() async throws {
         let postgres = try await TestPostgres.shared()
         let database = try await postgres.migratedDatabase()
@@ -51,6 +51,7 @@ struct SystemdUnitTests {
         environment["MASH_DATABASE_URL"] = database
         environment["BACKUP_DIR"] = directory
         environment["BACKUP_KEEP"] = "2"
+        environment["MASH_GATEWAY"] = GatewayBinary.path
         for _ in 0..<3 {
             let result = try runCommand("/bin/sh", ["\(Self.repository)/systemd/mash-backup"], environment: environment)
             #expect(result.status == 0, "\(result.output)")

@@ -25,6 +25,12 @@ public struct SystemdNotifier: Sendable {
     public func stopping() { send("STOPPING=1") }
     public func watchdog() { send("WATCHDOG=1") }
     public func status(_ text: String) { send("STATUS=\(text)") }
+    /// Asks for at least `duration` more before the start (or stop) timeout fires, e.g. while waiting
+    /// for a dependency; systemd ≥ 236 honours it, older ones ignore it.
+    public func extendTimeout(by duration: Duration, status: String) {
+        let microseconds = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+        send("EXTEND_TIMEOUT_USEC=\(microseconds)\nSTATUS=\(status)")
+    }
 
     /// Sends one datagram; failures are ignored because notification is advisory and the
     /// daemon must not stop for want of a listener.

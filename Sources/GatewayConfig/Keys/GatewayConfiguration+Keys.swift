@@ -18,6 +18,15 @@ extension GatewayConfiguration {
             Broker URL: mqtt://[user[:password]@]host[:port] (port default 1883) or mqtts://… for TLS \
             (port default 8883). Write reserved characters of a password as %XX.
             """, secret: true, rule: { mqttURLProblem($0.mqtt.url) }),
+        .optionalPath("mqtt.password_file", \.mqtt.passwordFile, """
+            File whose first line is the broker password; it replaces any password in mqtt.url, which must \
+            name the user. Keeps the password out of this file; under systemd use \
+            /run/credentials/mash-gateway.service/mqtt-password (the unit's LoadCredential=).
+            """, rule: firstProblem({ passwordFileProblem($0.mqtt.passwordFile) }, { (c: GatewayConfiguration) in
+                c.mqtt.passwordFile != nil && (try? MQTTURL(parsing: c.mqtt.url)).map({ $0.username == nil }) == true
+                    ? (.conflict, "needs a user name in mqtt.url (the broker gets a password only with one); write mqtt://user@host")
+                    : nil
+            })),
         .text("mqtt.client_id", \.mqtt.clientID, """
             MQTT client id; also names the persistent session and the retained topic \
             gateway/<client_id>/status. Must be unique per instance and must not contain / + #.
@@ -76,8 +85,13 @@ extension GatewayConfiguration {
         // MARK: database
         .text("database.url", \.database.url, """
             PostgreSQL URL: postgres://user[:password]@host[:port]/dbname[?sslmode=…], as libpq accepts it \
-            (several hosts too). Prefer MASH_DATABASE_URL or ~/.pgpass for the password.
+            (several hosts too). Keep the password out of it with database.password_file.
             """, secret: true, rule: { postgresURLProblem($0.database.url) }),
+        .optionalPath("database.password_file", \.database.passwordFile, """
+            File whose first line is the database password; it replaces any password in database.url \
+            (and in MASH_DATABASE_URL). Under systemd use /run/credentials/mash-gateway.service/db-password \
+            (the unit's LoadCredential=).
+            """, rule: { passwordFileProblem($0.database.passwordFile) }),
         .text("database.listen_url", \.database.listenURL, """
             Optional direct (session) PostgreSQL URL for LISTEN/NOTIFY and session locks (migrations), \
             for when url goes through PgBouncer in transaction pooling. "" uses url for those too.

@@ -10,17 +10,21 @@ public struct DatabaseSettings: Sendable, Equatable {
     public var writerConnections: Int
     /// libpq `connect_timeout`: how long one connection attempt may take before we retry.
     public var connectTimeoutSeconds: Int
+    /// A file whose first line is the database password; it replaces any password in `url`.
+    public var passwordFile: String?
 
     public init(
         url: String = "postgres://mash@127.0.0.1:5432/mash",
         listenURL: String = "",
         writerConnections: Int = 2,
-        connectTimeoutSeconds: Int = 5
+        connectTimeoutSeconds: Int = 5,
+        passwordFile: String? = nil
     ) {
         self.url = url
         self.listenURL = listenURL
         self.writerConnections = writerConnections
         self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.passwordFile = passwordFile
     }
 
     /// The URL for session-scoped work (LISTEN, `pg_advisory_lock`, migrations): `listenURL`, else `url`.

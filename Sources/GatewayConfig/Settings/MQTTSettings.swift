@@ -47,6 +47,8 @@ public struct MQTTSettings: Sendable, Equatable {
     public var reconnectMinMilliseconds: Int
     public var reconnectMaxMilliseconds: Int
     public var tls: MQTTTLSSettings
+    /// A file whose first line is the broker password; it replaces any password in `url`.
+    public var passwordFile: String?
 
     public init(
         url: String = "mqtt://127.0.0.1:1883",
@@ -58,7 +60,8 @@ public struct MQTTSettings: Sendable, Equatable {
         qos: Int = 1,
         reconnectMinMilliseconds: Int = 500,
         reconnectMaxMilliseconds: Int = 30_000,
-        tls: MQTTTLSSettings = MQTTTLSSettings()
+        tls: MQTTTLSSettings = MQTTTLSSettings(),
+        passwordFile: String? = nil
     ) {
         self.url = url
         self.clientID = clientID
@@ -70,6 +73,7 @@ public struct MQTTSettings: Sendable, Equatable {
         self.reconnectMinMilliseconds = reconnectMinMilliseconds
         self.reconnectMaxMilliseconds = reconnectMaxMilliseconds
         self.tls = tls
+        self.passwordFile = passwordFile
     }
 
     /// The parsed `url`; throws the same problem validation reports for `mqtt.url`.
