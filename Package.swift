@@ -114,6 +114,7 @@ let package = Package(
             dependencies: [
                 "Postgres", "GatewayConfig", "DeviceRegistry", "Operators", "WallTime", "Mailboxes",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -122,6 +123,7 @@ let package = Package(
             dependencies: [
                 "Postgres", "GatewayConfig", "DeviceRegistry", "Operators", "WallTime", "Mailboxes",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -191,7 +193,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             // MashGatewayCLI is not imported: it makes `swift build --build-tests` build the binary these tests run.
-            dependencies: ["MashGatewayCLI", "MQTT", "Postgres", "TestSupport"]
+            dependencies: ["MashGatewayCLI", "Gateway", "MQTT", "Postgres", "TestSupport", .product(name: "Yams", package: "Yams")]
         ),
     ],
     swiftLanguageModes: [.v6]

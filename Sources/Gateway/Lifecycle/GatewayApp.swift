@@ -50,7 +50,10 @@ public struct GatewayApp: Sendable {
         let devices = ingest.devices
         let presence = MailboxService(thread: "mash-presence", after: database.ready, inbox: control.presence, worker: PresenceWorker(
             settings: configuration.presence, database: configuration.database, sharedGroup: !configuration.mqtt.sharedGroup.isEmpty,
-            publish: publish, alertMessage: { AlertNotice.message(for: $0, devices: devices) }, logger: logger
+            publish: publish, alertMessage: { notice in
+                AlertMetrics.shared.count(notice.event == .raised ? .raised : .resolved)
+                return AlertNotice.message(for: notice, devices: devices)
+            }, logger: logger
         ) { transitions in
             commandInbox.post(.presence(transitions))
         })
