@@ -11,7 +11,7 @@ import Postgres
 /// - `mash_alert_events_total{event}`: `raised`, `escalated`, `acknowledged`, `resolved`, for
 ///   threshold and device-offline alerts alike.
 public final class AlertMetrics: Sendable {
-    public static let refreshInterval = Duration.seconds(15)
+    public static let refreshInterval = Duration.seconds(5)
     public static let shared = AlertMetrics()
 
     private let open = Dictionary(uniqueKeysWithValues: AlertSeverity.allCases.map {

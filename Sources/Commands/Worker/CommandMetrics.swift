@@ -11,7 +11,7 @@ import Postgres
 /// - `mash_command_sends_total`, `mash_command_retries_total` (sends after the first attempt),
 ///   `mash_command_timeouts_total`, `mash_command_publish_failures_total`.
 final class CommandMetrics: Sendable {
-    static let refreshInterval = Duration.seconds(15)
+    static let refreshInterval = Duration.seconds(5)
 
     private let unfinished = Dictionary(uniqueKeysWithValues: CommandStatus.allCases.filter { !$0.isTerminal }.map {
         ($0, Gauge(label: "mash_commands", dimensions: [("status", $0.rawValue)]))
