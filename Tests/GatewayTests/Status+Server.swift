@@ -72,6 +72,17 @@ struct StatusServerTests {
         #expect(await gateway.terminate() == 0)
     }
 
+    @Test("a taken http.listen port stops start-up with one line naming the key, exit 78")
+    func takenPortIsAConfigurationError() async throws {
+        let broker = try await TestBroker.start()
+        let database = try await TestPostgres.shared().migratedDatabase()
+        let holder = try HTTPPortHolder()
+        let gateway = try GatewayProcess.start(config: testGatewayConfig(mqttURL: broker.url, databaseURL: database, httpPort: holder.port))
+        let status = await gateway.process.waitForExit(timeout: .seconds(30))
+        #expect(status == 78, "log:\n\(gateway.log)")
+        #expect(gateway.log.contains("http.listen: cannot listen on 127.0.0.1:\(holder.port)"), "log:\n\(gateway.log)")
+    }
+
     @Test("/readyz waits for start-up; /healthz turns 503 naming the database within 10 s of losing it, and 200 when it is back")
     func healthFollowsTheDatabase() async throws {
         let broker = try await TestBroker.start()
@@ -123,4 +134,29 @@ struct StatusServerTests {
         #expect(after.contains("mash_mqtt_reconnects_total 1"))
         #expect(await gateway.terminate() == 0)
     }
+}
+
+/// A loopback port bound and listened on by the test, so that the gateway finds it taken.
+final class HTTPPortHolder {
+    let port: Int
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound, listen(fd, 1) == 0 else {
+            close(fd)
+            throw TestSupportError("cannot hold a loopback port: errno \(errno)")
+        }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    deinit { close(fd) }
 }
