@@ -76,7 +76,8 @@ struct StatusServerTests {
     func takenPortIsAConfigurationError() async throws {
         let broker = try await TestBroker.start()
         let database = try await TestPostgres.shared().migratedDatabase()
-        let holder = try HTTPPortHolder()
+        let holder = try HeldLoopbackPort(listening: true)
+        defer { holder.close() }
         let gateway = try GatewayProcess.start(config: testGatewayConfig(mqttURL: broker.url, databaseURL: database, httpPort: holder.port))
         let status = await gateway.process.waitForExit(timeout: .seconds(30))
         #expect(status == 78, "log:\n\(gateway.log)")
@@ -94,6 +95,9 @@ struct StatusServerTests {
         let early = try await waitFor("/readyz to answer") { try? httpGet(port: port, path: "/readyz") }
         #expect(early.status == 503)
         #expect(early.body.contains("not ready"))
+        let unhealthy = try httpGet(port: port, path: "/healthz")
+        #expect(unhealthy.status == 503)
+        #expect(unhealthy.body.contains("database: not ready"), "body: \(unhealthy.body)")
 
         try await cluster.restart()
         try await waitUntil("/readyz 200", timeout: .seconds(60)) { (try? httpGet(port: port, path: "/readyz"))?.status == 200 }
@@ -134,29 +138,4 @@ struct StatusServerTests {
         #expect(after.contains("mash_mqtt_reconnects_total 1"))
         #expect(await gateway.terminate() == 0)
     }
-}
-
-/// A loopback port bound and listened on by the test, so that the gateway finds it taken.
-final class HTTPPortHolder {
-    let port: Int
-    private let fd: Int32
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound, listen(fd, 1) == 0 else {
-            close(fd)
-            throw TestSupportError("cannot hold a loopback port: errno \(errno)")
-        }
-        self.fd = fd
-        port = Int(UInt16(bigEndian: addr.sin_port))
-    }
-
-    deinit { close(fd) }
 }
