@@ -8,6 +8,7 @@ let benchmarks: [(name: String, summary: String, run: ([String]) throws -> Void)
     ("copy", CopyBenchmark.summary, CopyBenchmark.run),
     ("e2e", EndToEndBenchmark.summary, EndToEndBenchmark.run),
     ("soak", SoakBenchmark.summary, SoakBenchmark.run),
+    ("scrape", ScrapeBenchmark.summary, ScrapeBenchmark.run),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())
