@@ -28,6 +28,8 @@ let package = Package(
         // Counters, gauges and timers behind one API; swift-prometheus renders them for GET /metrics.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // HTTP/1.1 for /metrics, /healthz and /readyz: keep-alive, HEAD, bounded requests, a Service under the lifecycle.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
     targets: [
         // MARK: C libraries, wrapped thinly and kept apart from logic.
@@ -112,6 +114,7 @@ let package = Package(
             dependencies: [
                 "Postgres", "GatewayConfig", "DeviceRegistry", "Operators", "WallTime", "Mailboxes",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -120,6 +123,7 @@ let package = Package(
             dependencies: [
                 "Postgres", "GatewayConfig", "DeviceRegistry", "Operators", "WallTime", "Mailboxes",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -139,6 +143,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .executableTarget(
@@ -188,7 +193,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             // MashGatewayCLI is not imported: it makes `swift build --build-tests` build the binary these tests run.
-            dependencies: ["MashGatewayCLI", "MQTT", "Postgres", "TestSupport"]
+            dependencies: ["MashGatewayCLI", "Gateway", "MQTT", "Postgres", "TestSupport", .product(name: "Yams", package: "Yams")]
         ),
     ],
     swiftLanguageModes: [.v6]

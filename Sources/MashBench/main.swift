@@ -9,6 +9,7 @@ let benchmarks: [(name: String, summary: String, run: ([String]) throws -> Void)
     ("e2e", EndToEndBenchmark.summary, EndToEndBenchmark.run),
     ("soak", SoakBenchmark.summary, SoakBenchmark.run),
     ("backup", BackupBenchmark.summary, BackupBenchmark.run),
+    ("scrape", ScrapeBenchmark.summary, ScrapeBenchmark.run),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())

@@ -91,25 +91,3 @@ struct GatewayLifecycleTests {
         #expect(await gateway.terminate() == 0)
     }
 }
-
-@Suite("Status endpoints")
-struct StatusEndpointTests {
-    @Test("/healthz is 503 while the database is away and 200 once everything is connected; /metrics is Prometheus text")
-    func healthAndMetrics() async throws {
-        let broker = try await TestBroker.start()
-        let cluster = try await TestPostgres.start()
-        let database = try await cluster.migratedDatabase()
-        await cluster.stop()
-        let port = try freeLoopbackPort()
-        let gateway = try GatewayProcess.start(config: testGatewayConfig(mqttURL: broker.url, databaseURL: database, httpPort: port))
-        let waiting = try await waitFor("/healthz to answer") { try? httpGet(port: port, path: "/healthz") }
-        #expect(waiting.status == 503)
-        #expect(waiting.body.contains("database"))
-        try await cluster.restart()
-        try await waitUntil("/healthz 200", timeout: .seconds(60)) { (try? httpGet(port: port, path: "/healthz"))?.status == 200 }
-        let metrics = try httpGet(port: port, path: "/metrics")
-        #expect(metrics.status == 200)
-        #expect(try httpGet(port: port, path: "/nope").status == 404)
-        #expect(await gateway.terminate() == 0)
-    }
-}

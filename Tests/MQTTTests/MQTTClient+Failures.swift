@@ -18,7 +18,7 @@ struct MQTTClientFailureTests {
     }
 
     @Test func unreachablePortReportsConnectionRefusedWithoutCrashing() async throws {
-        let reserved = try RefusingPort()
+        let reserved = try HeldLoopbackPort()
         defer { reserved.close() }
         let port = reserved.port
         let recorder = Recorder()

@@ -7,7 +7,7 @@ import TestSupport
 struct MQTTClientLifecycleTests {
     /// A daemon stopping during a broker outage must not wait out the reconnect backoff.
     @Test func stopDuringReconnectBackoffReturnsPromptly() async throws {
-        let reserved = try RefusingPort()
+        let reserved = try HeldLoopbackPort()
         defer { reserved.close() }
         let port = reserved.port
         let client = try MQTTClient(

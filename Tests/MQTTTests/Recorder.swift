@@ -100,30 +100,3 @@ extension Array where Element == MQTTMessage {
         return map(\.payloadString).filter { seen.insert($0).inserted }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// A loopback port that is bound but not listening, held until `close()`: connecting is refused,
-/// and no broker started meanwhile by a parallel test can take it.
-final class RefusingPort: Sendable {
-    let port: Int
-    private let fd: Int32
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard fd >= 0, ok else { throw TestSupportError("could not reserve a loopback port") }
-        self.fd = fd
-        port = Int(UInt16(bigEndian: addr.sin_port))
-    }
-
-    func close() { _ = Glibc.close(fd) }
-}

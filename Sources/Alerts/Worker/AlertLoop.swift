@@ -28,6 +28,7 @@ final class AlertLoop {
 
     func run() {
         var taken: [AlertInput] = []
+        var nextCount = clock.now
         connect()
         while true {
             inbox.takeAll(into: &taken, timeout: timing.wait(now: clock.now))
@@ -55,6 +56,10 @@ final class AlertLoop {
                     logger.warning("readings not evaluated for alerts: no database", metadata: ["readings": "\(droppedReadings)"])
                     droppedReadings = 0
                 }
+            }
+            if clock.now >= nextCount, let engine {
+                nextCount = clock.now + AlertMetrics.refreshInterval
+                attempt { try AlertMetrics.shared.refreshOpen(on: engine.store.connection) }
             }
             if closed { return stopped() }
         }
@@ -122,6 +127,7 @@ final class AlertLoop {
     /// QoS 1 through the broker; the alert is stored either way.
     private func publish(_ notices: [AlertNotice]) {
         for notice in notices {
+            AlertMetrics.shared.count(notice.event)
             _ = worker.publish(notice.topic, notice.payload)
         }
     }

@@ -268,6 +268,7 @@ public final class CommandDispatcher {
         case .acknowledge:
             return responses(for: row, status: .acknowledged, error: nil)
         case .finish(let outcome, let acknowledgedNow):
+            CommandMetrics.shared.finished(outcome.status)
             let ack = acknowledgedNow ? responses(for: row, status: .acknowledged, error: nil) : []
             return ack + responses(for: row, status: outcome.status, error: outcome.error, resultData: resultData)
         case .requeue:

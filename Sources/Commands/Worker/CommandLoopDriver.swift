@@ -38,9 +38,15 @@ final class CommandLoopDriver {
         var machine = Machine(pollInterval: .seconds(settings.pollIntervalSeconds), now: clock.now)
         var action = machine.start(now: clock.now)
         var taken: [CommandInput] = []
+        var nextCount = clock.now
         while true {
             switch action {
             case .wait(let until):
+                if clock.now >= nextCount, let connection = dispatcher?.store.connection, connection.isConnected {
+                    nextCount = clock.now + CommandMetrics.refreshInterval
+                    // A failure here shows in the next database action, which backs off and reconnects.
+                    try? CommandMetrics.shared.refreshUnfinished(on: connection)
+                }
                 inbox.takeAll(into: &taken, timeout: until - clock.now)
                 action = machine.took(taken, closed: inbox.isClosed, brokerConnected: brokerConnected(), now: clock.now)
                 continue
@@ -149,8 +155,10 @@ final class CommandLoopDriver {
             switch effect {
             case .publishToDevice(let topic, let payload, let id, let attempt):
                 if publisher(topic, payload) {
+                    CommandMetrics.shared.sent(attempt: attempt)
                     logger.info("command sent", metadata: ["command_id": "\(id)", "attempt": "\(attempt)", "topic": "\(topic)"])
                 } else {
+                    CommandMetrics.shared.publishFailed()
                     failures.append(.publishFailed(commandID: id))
                 }
             case .publishToOperator(let topic, let payload):

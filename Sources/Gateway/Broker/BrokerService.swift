@@ -1,5 +1,6 @@
 import GatewayConfig
 import Logging
+import Metrics
 import MQTT
 import ServiceLifecycle
 
@@ -21,6 +22,9 @@ public final class BrokerService: Service, Sendable {
     private let logger: Logger
     /// Set once the client exists, so others (commands, alerts) can publish through it.
     public let publisher = PublisherSlot()
+    /// Opens once the client has been started with its subscriptions (connected or still trying).
+    public let started = Readiness()
+    private let connection = BrokerConnectionGauges()
 
     public init(settings: MQTTSettings, after gate: Readiness, logger: Logger, sink: @escaping Sink) {
         self.settings = settings
@@ -45,6 +49,7 @@ public final class BrokerService: Service, Sendable {
         // Best effort: a broker whose ACL hides $SYS refuses it, and ingestion is unaffected.
         try client.subscribe(BrokerDropWatch.topic, qos: .atMostOnce)
         try client.start()
+        started.signal()
         logger.info("mqtt intake started", metadata: ["broker": "\(client.url)", "client_id": "\(settings.clientID)"])
         try? await gracefulShutdown()
         logger.info("mqtt intake stopping: publishing offline status and disconnecting")
@@ -59,15 +64,18 @@ public final class BrokerService: Service, Sendable {
         let options = MQTTClient.Options(settings: settings, will: MQTTClient.Will(
             topic: statusTopic, payload: "offline", qos: .atLeastOnce, retain: true))
         let holder = publisher
+        let connection = self.connection
         let client = try MQTTClient(options: options, logger: logger, onEvent: { event in
             switch event {
             case .connected(let sessionPresent):
+                connection.connected()
                 logger.info("connected to broker", metadata: ["session_present": "\(sessionPresent)"])
                 // After a drop the broker has published our will; put the retained status back.
                 _ = try? holder.client?.publish(topic: statusTopic, payload: "online", qos: .atLeastOnce, retain: true)
             case .connectionRefused(let error):
                 logger.error("broker refused the connection", metadata: ["error": "\(error)"])
             case .disconnected(_, let reason, let unexpected):
+                connection.disconnected()
                 if unexpected {
                     logger.warning("connection to broker lost, reconnecting", metadata: ["reason": "\(reason)"])
                 }

@@ -50,7 +50,10 @@ public struct GatewayApp: Sendable {
         let devices = ingest.devices
         let presence = MailboxService(thread: "mash-presence", after: database.ready, inbox: control.presence, worker: PresenceWorker(
             settings: configuration.presence, database: configuration.database, sharedGroup: !configuration.mqtt.sharedGroup.isEmpty,
-            publish: publish, alertMessage: { AlertNotice.message(for: $0, devices: devices) }, logger: logger
+            publish: publish, alertMessage: { notice in
+                AlertMetrics.shared.count(notice.event == .raised ? .raised : .resolved)
+                return AlertNotice.message(for: notice, devices: devices)
+            }, logger: logger
         ) { transitions in
             commandInbox.post(.presence(transitions))
         })
@@ -59,15 +62,9 @@ public struct GatewayApp: Sendable {
         let systemd = SystemdService(notifier: notifier, readyAfter: ingest.ready, liveness: liveness, logger: logger)
         var services: [any Service] = [database, commands, alerts, presence, ingest, broker, systemd]
         if let address = try configuration.http.listenAddress() {
-            services.append(try StatusService(address: address, registry: metrics, logger: logger) {
-                var problems = [String]()
-                if !database.ready.isReady { problems.append("database: not ready (waiting for PostgreSQL or the schema check)") }
-                if broker.publisher.client?.isConnected != true { problems.append("mqtt: not connected to the broker") }
-                if ingest.ready.isReady, liveness.silence > .seconds(10) {
-                    problems.append("ingest: the consumer has made no progress for \(liveness.silence.components.seconds) s")
-                }
-                return problems
-            })
+            let endpoints = StatusEndpoints.gateway(
+                database: database.ready, ingest: ingest, broker: broker, liveness: liveness, registry: metrics)
+            services.append(StatusServer(address: address, endpoints: endpoints, logger: logger))
         }
         // A service that returns before a shutdown was asked for is a failure (the group throws and
         // the process exits 1, so systemd restarts it), never a quiet exit 0.

@@ -173,7 +173,7 @@ extension GatewayConfiguration {
 
         // MARK: http, logging
         .text("http.listen", \.http.listen, """
-            host:port of GET /metrics (Prometheus text) and GET /healthz; "" disables.
+            host:port of GET /metrics (Prometheus text), GET /healthz and GET /readyz; "" disables.
             """, rule: { (c: GatewayConfiguration) in
                 guard !c.http.listen.isEmpty, case .failure(let error) = ListenAddress.parse(c.http.listen) else { return nil }
                 return (error.problems[0].code, error.problems[0].message)

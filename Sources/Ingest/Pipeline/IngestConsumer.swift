@@ -38,6 +38,8 @@ final class IngestConsumer: @unchecked Sendable {
     private var watchedReadings: [WatchedReading] = []
     private var sequence: UInt64 = 0
     private var batchOpened: ContinuousClock.Instant?
+    /// When the open batch's first record was received (µs since the epoch; 0: no open batch), for the ingest lag.
+    private let openBatchOldest = Atomic<Int64>(0)
     private var consumedEnd: RingPosition?
     private var submittedEnd: RingPosition?
     private var retentionCutoff: Int64 = 0
@@ -82,6 +84,13 @@ final class IngestConsumer: @unchecked Sendable {
     func stop() {
         stopRequested.store(true, ordering: .releasing)
         finished.wait()
+    }
+
+    /// The receive time of the oldest row not yet in PostgreSQL: in the open batch, with the
+    /// writers or in the spool (µs since the epoch); nil when every row received is stored.
+    var oldestUnwrittenMicros: Int64? {
+        let open = openBatchOldest.load(ordering: .relaxed)
+        return [open == 0 ? nil : open, pool.unwritten.oldest].compactMap { $0 }.min()
     }
 
     // MARK: The loop
@@ -143,7 +152,10 @@ final class IngestConsumer: @unchecked Sendable {
     private func submit() {
         // Sealed in place: sealing a second reference would copy the whole COPY buffer.
         batch.seal()
-        pool.submit(WriteJob(sequence: sequence, batch: batch, ringEnd: consumedEnd)) { liveness.beat() }
+        let oldest = openBatchOldest.load(ordering: .relaxed)
+        let job = WriteJob(sequence: sequence, batch: batch, ringEnd: consumedEnd, oldestReceivedMicros: batch.isEmpty || oldest == 0 ? nil : oldest)
+        pool.submit(job) { liveness.beat() }
+        openBatchOldest.store(0, ordering: .relaxed)
         sequence += 1
         submittedEnd = consumedEnd
         batch = pool.recycled.take() ?? ReadingBatch(capacity: settings.batchSize)
@@ -161,7 +173,10 @@ final class IngestConsumer: @unchecked Sendable {
 
     /// Routes one record; false when it needs the database and the gateway is stopping without one.
     private func handle(_ record: RingRecord) -> Bool {
-        if batchOpened == nil { batchOpened = .now }
+        if batchOpened == nil {
+            batchOpened = .now
+            openBatchOldest.store(record.receivedAt, ordering: .relaxed)
+        }
         if record.kind == RecordKind.oversized {
             let size = record.payload.count >= 8 ? record.payload.loadUnaligned(as: UInt64.self).bigEndian : 0
             reject(record, payload: UnsafeRawBufferPointer(rebasing: record.payload.dropFirst(8)), .payloadTooLarge,

@@ -36,6 +36,7 @@ public final class IngestPipeline: Sendable {
         let ring: MessageRing
         let spool: Spool
         let consumer: IngestConsumer
+        let pool: WriterPool
         let stopFollowing: StopFlag
     }
 
@@ -91,13 +92,22 @@ public final class IngestPipeline: Sendable {
         follower.name = "mash-devices"
         follower.start()
 
-        running.withLock { $0 = Running(ring: ring, spool: spool, consumer: consumer, stopFollowing: stopFollowing) }
+        running.withLock { $0 = Running(ring: ring, spool: spool, consumer: consumer, pool: pool, stopFollowing: stopFollowing) }
         recorder.attach(ring)
         ready()
         logger.info("ingest ready", metadata: [
             "ring": "\(ring.path ?? "memory")", "ring_pending": "\(ring.pendingRecords)", "spooled_batches": "\(spool.count)",
             "writers": "\(writerConnections)",
         ])
+    }
+
+    /// The database, spool and lag as the running pipeline sees them; nil before `start()` has finished.
+    public var health: IngestHealth? {
+        guard let running = running.withLock({ $0 }) else { return nil }
+        let spool = running.pool.spoolUsage
+        return IngestHealth(
+            databaseProblem: running.pool.databaseProblem, spoolBytes: spool.bytes, spoolMaxBytes: spool.maxBytes,
+            oldestUnwrittenMicros: running.consumer.oldestUnwrittenMicros)
     }
 
     /// Flushes the ring's pages to disk, bounding what a power cut can take (`ingest.fsync_interval_ms`).

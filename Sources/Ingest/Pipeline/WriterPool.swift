@@ -4,6 +4,7 @@ import Logging
 import MessageRing
 import Metrics
 import Synchronization
+import WallTime
 
 /// A batch on its way to PostgreSQL, numbered in ring order.
 struct WriteJob: Sendable {
@@ -11,6 +12,8 @@ struct WriteJob: Sendable {
     var batch: ReadingBatch
     /// Where the batch's last ring record ends; nil for a job that covers no record.
     var ringEnd: RingPosition?
+    /// When the batch's oldest row was received (µs since the epoch); nil for a batch without rows.
+    var oldestReceivedMicros: Int64? = nil
 }
 
 /// N writer threads, each with its own connection, plus the spool for when PostgreSQL is away.
@@ -21,6 +24,8 @@ struct WriteJob: Sendable {
 /// too, so that batches reach the table in the order they were received. A drainer thread with
 /// its own connection probes the database, and replays the spool oldest first when it is back.
 /// When the spool is full, writers wait (the ring fills, the broker holds messages): never a drop.
+/// While all is quiet the drainer probes its connection every `probeInterval`, so a database that
+/// goes away is noticed (`databaseProblem`, `mash_database_up`) even when no batch is being written.
 final class WriterPool: @unchecked Sendable {
     let tracker = CompletionTracker()
     private let queue: BlockingQueue<WriteJob>
@@ -34,6 +39,11 @@ final class WriterPool: @unchecked Sendable {
     private let partitions: PartitionSettings
     private let logger: Logger
     private let finished = DispatchGroup()
+    /// Receive times of the rows not yet committed, for the ingest lag.
+    let unwritten: UnwrittenAges
+    /// Why the database counts as away, while it does.
+    private let downReason = Mutex<String?>(nil)
+    static let probeInterval = Duration.seconds(2)
 
     private let stored = Counter(label: "mash_readings_stored_total")
     private let duplicates = Counter(label: "mash_readings_duplicate_total")
@@ -54,6 +64,7 @@ final class WriterPool: @unchecked Sendable {
         recycled = BlockingQueue(capacity: connections * 2 + 2)
         for _ in 0..<(connections * 2 + 1) { recycled.put(ReadingBatch(capacity: batchSize)) }
         self.connectionCount = connections
+        unwritten = UnwrittenAges(spooledAtStart: spool.count, now: WallInstant.now().microseconds)
         updateSpoolGauges()
     }
 
@@ -82,6 +93,7 @@ final class WriterPool: @unchecked Sendable {
     /// Hands a batch to a writer; waits while every writer is busy, calling `waiting` every second.
     func submit(_ job: WriteJob, waiting: () -> Void = {}) {
         tracker.submitted()
+        unwritten.submitted(job.sequence, oldest: job.oldestReceivedMicros)
         while !queue.put(job, timeout: .seconds(1)) {
             waiting()
         }
@@ -97,14 +109,20 @@ final class WriterPool: @unchecked Sendable {
 
     var spoolIsEmpty: Bool { spoolLock.withLock { spool.isEmpty } }
 
+    /// The spool's size and its bound (`ingest.spool_max_mb`), in bytes.
+    var spoolUsage: (bytes: Int, maxBytes: Int) { spoolLock.withLock { (spool.bytes, spool.maxBytes) } }
+
+    /// Nil while the database answers; else since when it does not and the last error.
+    var databaseProblem: String? { downReason.withLock { $0 } }
+
     // MARK: Writers
 
     private func writerLoop(_ initial: BatchWriter?) {
         var writer = initial
         while let job = queue.take() {
             var batch = job.batch
-            if !batch.isEmpty {
-                store(&batch, writer: &writer)
+            if batch.isEmpty || !store(&batch, sequence: job.sequence, writer: &writer) {
+                unwritten.finished(job.sequence, spooled: false)
             }
             tracker.completed(job.sequence, end: job.ringEnd)
             batch.reset()
@@ -113,8 +131,8 @@ final class WriterPool: @unchecked Sendable {
         writer?.connection.close()
     }
 
-    /// Returns once `batch` is committed or spooled.
-    private func store(_ batch: inout ReadingBatch, writer: inout BatchWriter?) {
+    /// Returns once `batch` is committed (false) or spooled (true).
+    private func store(_ batch: inout ReadingBatch, sequence: UInt64, writer: inout BatchWriter?) -> Bool {
         batch.seal()
         var delay: UInt32 = 100_000
         // One fresh session per failure: a write that fails again on it (a standby answering read-only,
@@ -129,7 +147,7 @@ final class WriterPool: @unchecked Sendable {
                     let elapsed = ContinuousClock.now - start
                     writeTime.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
                     record(result)
-                    return
+                    return false
                 } catch {
                     // A stale session after an outage: one fresh connection decides whether the database is really away.
                     if !reconnectedOnce, let again = reconnected(current) {
@@ -140,7 +158,7 @@ final class WriterPool: @unchecked Sendable {
                     markDown(error)
                 }
             }
-            if toSpool(batch) { return }
+            if toSpool(batch, sequence: sequence) { return true }
             // Spool full and database away: hold the batch (and so the ring) until either frees up.
             usleep(delay)
             delay = min(delay * 2, 2_000_000)
@@ -183,18 +201,20 @@ final class WriterPool: @unchecked Sendable {
     private func markDown(_ error: any Error) {
         if !databaseDown.exchange(true, ordering: .acquiringAndReleasing) {
             databaseUp.record(0)
+            downReason.withLock { $0 = "unreachable since \(WallInstant.now()): \(error)" }
             logger.error("database unreachable; batches go to the spool until it returns", metadata: ["error": "\(error)"])
         }
     }
 
     /// Appends the batch to the spool, durably; false when the spool is full.
-    private func toSpool(_ batch: ReadingBatch) -> Bool {
+    private func toSpool(_ batch: ReadingBatch, sequence: UInt64) -> Bool {
         let bytes = batch.serialize()
         let appended: Bool
         do {
             spoolLock.lock()
             defer { spoolLock.unlock() }
             appended = try spool.append(bytes)
+            if appended { unwritten.finished(sequence, spooled: true) }
         } catch {
             logger.error("spool append failed", metadata: ["error": "\(error)"])
             appended = false
@@ -219,6 +239,7 @@ final class WriterPool: @unchecked Sendable {
     private func drainerLoop() {
         var writer: BatchWriter?
         var delay: UInt32 = 200_000
+        var lastProbe = ContinuousClock.now
         databaseUp.record(databaseDown.load(ordering: .acquiring) ? 0 : 1)
         while !(stopping.load(ordering: .acquiring) && spoolIsEmpty) {
             if databaseDown.load(ordering: .acquiring) || !spoolIsEmpty {
@@ -228,6 +249,7 @@ final class WriterPool: @unchecked Sendable {
                 if let current = writer {
                     if databaseDown.exchange(false, ordering: .acquiringAndReleasing) {
                         databaseUp.record(1)
+                        downReason.withLock { $0 = nil }
                         logger.info("database reachable again; replaying the spool", metadata: ["spooled_batches": "\(spoolLock.withLock { spool.count })"])
                     }
                     if replayOldest(with: current) {
@@ -239,16 +261,35 @@ final class WriterPool: @unchecked Sendable {
                 usleep(delay)
                 delay = min(delay * 2, 5_000_000)
             } else {
+                if ContinuousClock.now - lastProbe >= Self.probeInterval {
+                    lastProbe = .now
+                    writer = probed(writer)
+                }
                 usleep(50_000)
             }
         }
         writer?.connection.close()
     }
 
+    /// Asks the database for `SELECT 1` on the drainer's connection (opening it if there is none);
+    /// a failure that one fresh session does not cure marks the database down.
+    private func probed(_ writer: BatchWriter?) -> BatchWriter? {
+        guard let writer else { return connectedOrMarkedDown() }
+        do {
+            _ = try writer.connection.execute("SELECT 1")
+            return writer
+        } catch {
+            if let again = reconnected(writer) { return again }
+            markDown(error)
+            return writer
+        }
+    }
+
     private func removeOldest() throws {
         spoolLock.lock()
         defer { spoolLock.unlock() }
         try spool.removeOldest()
+        unwritten.replayedOldest()
     }
 
     /// Writes the spool's oldest batch and removes it; false when there is none or the write failed.
