@@ -129,6 +129,9 @@ let package = Package(
             dependencies: ["MQTT", "Postgres", "Telemetry", .product(name: "Logging", package: "swift-log")]
         ),
 
+        // MARK: The operator's one-shot commands: device provisioning and the status screen.
+        .target(name: "Administration", dependencies: ["Postgres", "Operators", "Telemetry", "WallTime"]),
+
         // MARK: The daemon.
         .target(
             name: "Gateway",
@@ -144,7 +147,7 @@ let package = Package(
         .executableTarget(
             name: "MashGatewayCLI",
             dependencies: [
-                "Gateway", "GatewayConfig", "SchemaMigrations", "Postgres", "Simulator",
+                "Gateway", "GatewayConfig", "SchemaMigrations", "Postgres", "Simulator", "Administration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -184,6 +187,7 @@ let package = Package(
         .testTarget(name: "PresenceTests", dependencies: ["Presence", "WallTime", "Postgres", "TestSupport"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Operators", "WallTime", "Postgres", "TestSupport"]),
         .testTarget(name: "OperatorsTests", dependencies: ["Operators"]),
+        .testTarget(name: "AdministrationTests", dependencies: ["Administration", "Postgres", "TestSupport"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "WallTime", "Postgres", "TestSupport"]),
         .testTarget(
             name: "GatewayTests",
