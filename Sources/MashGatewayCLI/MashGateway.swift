@@ -17,6 +17,6 @@ struct MashGateway: AsyncParsableCommand {
               69  database or broker unreachable (one-shot commands)
               78  configuration invalid (restarting cannot help)
             """,
-        subcommands: [Run.self, Migrate.self, CheckConfig.self, Simulate.self, Devices.self]
+        subcommands: [Run.self, Migrate.self, CheckConfig.self, Simulate.self, Devices.self, Status.self]
     )
 }
