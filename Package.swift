@@ -126,7 +126,7 @@ let package = Package(
         // MARK: A simulated device fleet, for demos, load and soak tests.
         .target(
             name: "Simulator",
-            dependencies: ["MQTT", "Postgres", "Telemetry", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["MQTT", "ConnectionURL", "Postgres", "Telemetry", .product(name: "Logging", package: "swift-log")]
         ),
 
         // MARK: The operator's one-shot commands: device provisioning and the status screen.

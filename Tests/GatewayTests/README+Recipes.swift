@@ -68,7 +68,7 @@ struct ReadmeRecipeTests {
         let all = Self.mosquittoLines(readme)
         #expect(!all.isEmpty)
         #expect(all.allSatisfy(covered.contains), "README lines outside a recipe: \(all.filter { !covered.contains($0) })")
-        #expect(Set(recipes.map(\.name)).isSuperset(of: ["provision", "telemetry", "command"]))
+        #expect(Set(recipes.map(\.name)) == ["provision", "telemetry", "command", "simulate"])
 
         // Database and provisioning, as the README says (mash-gateway found on the PATH).
         let postgres = try await TestPostgres.shared()
@@ -120,6 +120,21 @@ struct ReadmeRecipeTests {
             try await gateway.waitForLog("ingest ready")
             try await waitUntil("the gateway subscribed; broker log:\n\(broker.output())") {
                 broker.output().contains("devices/+/telemetry")
+            }
+            // The simulate recipe provisions more logins and reloads the broker: SIGHUP, as `systemctl reload` sends.
+            var simulateEnv = env
+            simulateEnv["MASH_MQTT_URL"] = "mqtt://127.0.0.1:\(port)"
+            for recipe in recipes where recipe.name == "simulate" {
+                let script = recipe.script.replacingOccurrences(of: "/etc/mosquitto/mash.passwd", with: passwords)
+                    .replacingOccurrences(of: "systemctl reload mosquitto", with: "kill -HUP \(broker.pid)")
+                let simulated = try runCommand("/bin/bash", ["-e", "-c", script], environment: simulateEnv)
+                #expect(simulated.status == 0, "\(simulated.output)\nbroker log:\n\(broker.output().suffix(2000))")
+                try await waitUntil("readings of each of the 3 simulated devices; gateway log:\n\(gateway.log.suffix(2000))") {
+                    try postgres.psql("""
+                        SELECT count(DISTINCT d.serial_number) FROM sensor_readings r JOIN devices d ON d.id = r.device_id
+                        WHERE d.serial_number IN ('sim-00001', 'sim-00002', 'sim-00003')
+                        """, database: databaseName) == "3"
+                }
             }
             for name in ["telemetry", "command"] {
                 for recipe in recipes.filter({ $0.name == name }).sorted(by: { $0.terminal < $1.terminal }) {
