@@ -130,8 +130,11 @@ let package = Package(
         // MARK: A simulated device fleet, for demos, load and soak tests.
         .target(
             name: "Simulator",
-            dependencies: ["MQTT", "Postgres", "Telemetry", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["MQTT", "ConnectionURL", "Postgres", "Telemetry", .product(name: "Logging", package: "swift-log")]
         ),
+
+        // MARK: The operator's one-shot commands: device provisioning and the status screen.
+        .target(name: "Administration", dependencies: ["Postgres", "Operators", "Telemetry", "WallTime"]),
 
         // MARK: The daemon.
         .target(
@@ -149,7 +152,7 @@ let package = Package(
         .executableTarget(
             name: "MashGatewayCLI",
             dependencies: [
-                "Gateway", "GatewayConfig", "SchemaMigrations", "Postgres", "Simulator",
+                "Gateway", "GatewayConfig", "SchemaMigrations", "Postgres", "Simulator", "Administration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -189,6 +192,7 @@ let package = Package(
         .testTarget(name: "PresenceTests", dependencies: ["Presence", "WallTime", "Postgres", "TestSupport"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Operators", "WallTime", "Postgres", "TestSupport"]),
         .testTarget(name: "OperatorsTests", dependencies: ["Operators"]),
+        .testTarget(name: "AdministrationTests", dependencies: ["Administration", "Postgres", "TestSupport"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "WallTime", "Postgres", "TestSupport"]),
         .testTarget(
             name: "GatewayTests",

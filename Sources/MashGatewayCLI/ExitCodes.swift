@@ -8,6 +8,8 @@ enum Exit {
     static let failure = ExitCode(1)
     static let usage = ExitCode(64)
     static let schemaMismatch = ExitCode(65)
+    /// The request contradicts the data (sysexits EX_DATAERR): a duplicate, an unknown reference.
+    static let dataError = ExitCode(65)
     static let unavailable = ExitCode(69)
     static let configuration = ExitCode(78)
 }

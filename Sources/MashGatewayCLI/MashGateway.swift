@@ -19,6 +19,6 @@ struct MashGateway: AsyncParsableCommand {
               78  configuration invalid (restarting cannot help)
             """,
         version: "mash-gateway \(GatewayVersion.current)",
-        subcommands: [Run.self, Migrate.self, CheckConfig.self, Simulate.self, Backup.self, Restore.self]
+        subcommands: [Run.self, Migrate.self, CheckConfig.self, Simulate.self, Backup.self, Restore.self, Devices.self, Status.self]
     )
 }

@@ -10,7 +10,9 @@ struct Simulate: AsyncParsableCommand {
             Publishes telemetry at --rate readings per second across --devices devices, rotating through every payload
             form (JSON forms A, B, C and plain sensor topics, several timestamp formats, device keys by serial and by MAC),
             heartbeats every 30 s, a retained `online` status at start and `offline` at the end (as the devices' wills
-            would), and answers commands (ack, then result; type "fail" fails). Uses mqtt.url from the configuration.
+            would), and answers commands (ack, then result; type "fail" fails). Uses mqtt.url from the configuration;
+            with --device-password, each device logs in as its serial on its own connection instead (provision the logins
+            first: mash-gateway devices add <serial> --mosquitto-passwd FILE --password PASSWORD).
             Unless --no-register, the devices (serials <prefix>-00001 …) are first added to the `devices` table of
             database.url when missing.
             """
@@ -33,6 +35,11 @@ struct Simulate: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not add the simulated devices to the database.")
     var noRegister = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Each device logs in on its own connection as its serial number with this password (a broker whose ACL confines devices to devices/<user>/…, such as Config/mosquitto.acl).",
+        valueName: "PASSWORD"))
+    var devicePassword: String?
+
     func validate() throws {
         guard devices >= 1 else { throw ValidationError("--devices must be at least 1") }
         guard rate > 0 else { throw ValidationError("--rate must be positive (readings per second)") }
@@ -44,7 +51,8 @@ struct Simulate: AsyncParsableCommand {
         let logger = makeLogger("mash.simulate", level: configuration.logging.level)
         let fleet = Fleet(options: FleetOptions(
             devices: devices, rate: rate, duration: duration.map { .milliseconds(Int64($0 * 1000)) },
-            mqttURL: configuration.mqtt.url, databaseURL: noRegister ? nil : configuration.database.url, prefix: prefix),
+            mqttURL: configuration.mqtt.url, databaseURL: noRegister ? nil : configuration.database.url, prefix: prefix,
+            devicePassword: devicePassword),
             logger: logger)
         let task = Task { try await fleet.run() }
         // SIGINT/SIGTERM end the run the normal way: statuses go offline and the report is printed.

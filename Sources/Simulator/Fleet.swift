@@ -1,3 +1,4 @@
+import ConnectionURL
 import Foundation
 import Logging
 import MQTT
@@ -21,10 +22,15 @@ public struct FleetOptions: Sendable {
     /// Publish each device's `offline` status at the end, as its will would.
     public var offlineAtEnd: Bool
     public var seed: UInt64
+    /// When set, every device logs in on its own connection as its serial number with this password
+    /// (and always uses its serial in its topics), as a broker ACL of `devices/%u/#` requires;
+    /// otherwise the whole fleet shares one connection with `mqttURL`'s login.
+    public var devicePassword: String?
 
     public init(
         devices: Int, rate: Double, duration: Duration? = nil, mqttURL: String, databaseURL: String? = nil,
-        prefix: String = "sim", heartbeatInterval: Duration = .seconds(30), offlineAtEnd: Bool = true, seed: UInt64 = 42
+        prefix: String = "sim", heartbeatInterval: Duration = .seconds(30), offlineAtEnd: Bool = true, seed: UInt64 = 42,
+        devicePassword: String? = nil
     ) {
         self.devices = devices
         self.rate = rate
@@ -35,6 +41,7 @@ public struct FleetOptions: Sendable {
         self.heartbeatInterval = heartbeatInterval
         self.offlineAtEnd = offlineAtEnd
         self.seed = seed
+        self.devicePassword = devicePassword
     }
 }
 
@@ -55,8 +62,9 @@ public struct FleetReport: Sendable, CustomStringConvertible {
 
 /// A simulated fleet of ESP32 / Raspberry Pi devices publishing telemetry and answering commands.
 ///
-/// All devices share one MQTT connection (one socket and thread instead of thousands); each
-/// device still has its own topics, values, heartbeat schedule and status. Telemetry rotates
+/// All devices share one MQTT connection (one socket and thread instead of thousands), unless
+/// `devicePassword` gives each its own login and connection; each device has its own topics,
+/// values, heartbeat schedule and status. Telemetry rotates
 /// through every payload form of the contract. Commands on `devices/+/commands/+` are
 /// acknowledged and completed (a command whose type is `fail` fails), as firmware would.
 public final class Fleet: Sendable {
@@ -72,14 +80,28 @@ public final class Fleet: Sendable {
     public func run() async throws -> FleetReport {
         var random = SplitMix64(seed: options.seed)
         var devices = (1...max(options.devices, 1)).map { SimulatedDevice(index: $0, prefix: options.prefix, random: &random) }
+        if options.devicePassword != nil {
+            // The broker user is the serial, and the ACL allows only devices/<user>/…
+            for i in devices.indices { devices[i].topicKey = devices[i].serial }
+        }
         if let databaseURL = options.databaseURL {
             try register(devices, databaseURL: databaseURL)
         }
-        let client = try makeClient()
-        try client.start()
-        try await client.waitForConnection(timeout: .seconds(30))
-        for device in devices {
-            _ = try? client.publish(topic: "devices/\(device.topicKey)/status", payload: "online", qos: .atLeastOnce, retain: true)
+        let clients: [MQTTClient]
+        if let password = options.devicePassword {
+            let base = try MQTTURL(parsing: options.mqttURL)
+            clients = try devices.map { device in
+                try makeClient(url: Self.url(base, username: device.serial, password: password), clientID: device.serial,
+                               commandFilter: "devices/\(device.serial)/commands/+")
+            }
+        } else {
+            clients = [try makeClient(url: options.mqttURL, clientID: "mash-sim-\(getpid())", commandFilter: "devices/+/commands/+")]
+        }
+        for client in clients { try client.start() }
+        for client in clients { try await client.waitForConnection(timeout: .seconds(30)) }
+        func clientFor(_ index: Int) -> MQTTClient { clients[clients.count == 1 ? 0 : index] }
+        for (i, device) in devices.enumerated() {
+            _ = try? clientFor(i).publish(topic: "devices/\(device.topicKey)/status", payload: "online", qos: .atLeastOnce, retain: true)
         }
         logger.info("fleet started", metadata: ["devices": "\(devices.count)", "rate": "\(options.rate) readings/s"])
 
@@ -100,7 +122,7 @@ public final class Fleet: Sendable {
             while Double(report.readings) < options.rate * elapsedSeconds {
                 devices[nextDevice].step(random: &random)
                 let device = devices[nextDevice]
-                let sent = publishTelemetry(device, variant: messageNumber, nowMillis: nowMillis, client: client)
+                let sent = publishTelemetry(device, variant: messageNumber, nowMillis: nowMillis, client: clientFor(nextDevice))
                 report.messages += sent.messages
                 report.readings += sent.readings
                 messageNumber += 1
@@ -109,7 +131,7 @@ public final class Fleet: Sendable {
             while Double(report.heartbeats) < heartbeatPerSecond * elapsedSeconds {
                 devices[nextHeartbeat].uptimeSeconds = Int(elapsedSeconds)
                 let device = devices[nextHeartbeat]
-                _ = try? client.publish(topic: "devices/\(device.topicKey)/heartbeat", payload: TelemetryPayloads.heartbeat(device), qos: .atLeastOnce)
+                _ = try? clientFor(nextHeartbeat).publish(topic: "devices/\(device.topicKey)/heartbeat", payload: TelemetryPayloads.heartbeat(device), qos: .atLeastOnce)
                 report.heartbeats += 1
                 nextHeartbeat = (nextHeartbeat + 1) % devices.count
             }
@@ -122,14 +144,14 @@ public final class Fleet: Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
         if options.offlineAtEnd {
-            for device in devices {
-                _ = try? client.publish(topic: "devices/\(device.topicKey)/status", payload: "offline", qos: .atLeastOnce, retain: true)
+            for (i, device) in devices.enumerated() {
+                _ = try? clientFor(i).publish(topic: "devices/\(device.topicKey)/status", payload: "offline", qos: .atLeastOnce, retain: true)
             }
         }
         report.elapsed = clock.now - start
         report.commandsAnswered = answered.load(ordering: .relaxed)
         // Waits (bounded) for the broker to acknowledge what is still in flight.
-        client.stop(finalMessage: nil, timeout: .seconds(10))
+        for client in clients { client.stop(finalMessage: nil, timeout: .seconds(10)) }
         return report
     }
 
@@ -153,11 +175,18 @@ public final class Fleet: Sendable {
         return (1, device.kind.sensors.count)
     }
 
-    private func makeClient() throws -> MQTTClient {
+    /// `base` with another login, as URL text (user and password percent-encoded).
+    static func url(_ base: MQTTURL, username: String, password: String) -> String {
+        let encode = { (text: String, allowed: CharacterSet) in text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text }
+        let host = base.host.contains(":") ? "[\(base.host)]" : base.host
+        return "\(base.useTLS ? "mqtts" : "mqtt")://\(encode(username, .urlUserAllowed)):\(encode(password, .urlPasswordAllowed))@\(host):\(base.port)"
+    }
+
+    private func makeClient(url: String, clientID: String, commandFilter: String) throws -> MQTTClient {
         let holder = Mutex<MQTTClient?>(nil)
         let client = try MQTTClient(
             options: MQTTClient.Options(
-                url: options.mqttURL, clientID: "mash-sim-\(getpid())", cleanSession: true,
+                url: url, clientID: clientID, cleanSession: true,
                 reconnectDelayMin: .milliseconds(200), reconnectDelayMax: .seconds(2), maxInflightMessages: 1000),
             logger: logger,
             onEvent: nil,
@@ -177,7 +206,7 @@ public final class Fleet: Sendable {
             }
         )
         holder.withLock { $0 = client }
-        try client.subscribe("devices/+/commands/+", qos: .atLeastOnce)
+        try client.subscribe(commandFilter, qos: .atLeastOnce)
         return client
     }
 

@@ -30,7 +30,7 @@ struct SimulatedDevice {
     let mac: String
     let kind: Kind
     /// The key this device uses in its topics: mostly the serial, some by MAC in the two spellings devices use.
-    let topicKey: String
+    var topicKey: String
     var values: [Double]
     var uptimeSeconds: Int = 0
 

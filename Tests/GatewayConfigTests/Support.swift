@@ -54,6 +54,8 @@ ingest:
   ring_capacity_mb: 32
   spool_max_mb: 10
   fsync_interval_ms: 0
+  rejects_retention_days: 7
+  reject_payload_bytes_per_device_hour: 4096
 partitions:
   interval: week
   retention_days: 30

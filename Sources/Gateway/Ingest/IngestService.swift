@@ -44,7 +44,7 @@ final class IngestService: Service, Sendable {
         }
 
         // The ring's pages reach the disk at least every fsync interval (bounding what a power cut can
-        // take); partitions are made ahead and expired ones dropped at start and then hourly.
+        // take); partitions are made ahead and expired ones dropped, and old rejects deleted, at start and then hourly.
         let syncInterval = syncIntervalMilliseconds
         try? await cancelWhenGracefulShutdown {
             var nextMaintenance = ContinuousClock.now
@@ -52,6 +52,7 @@ final class IngestService: Service, Sendable {
                 if ContinuousClock.now >= nextMaintenance {
                     nextMaintenance = .now + .seconds(3600)
                     try? await onDedicatedThread("mash-partitions") { pipeline.maintainPartitions() }
+                    try? await onDedicatedThread("mash-reject-retention") { pipeline.expireRejects() }
                 }
                 try await Task.sleep(for: .milliseconds(syncInterval > 0 ? syncInterval : 1000))
                 if syncInterval > 0 {

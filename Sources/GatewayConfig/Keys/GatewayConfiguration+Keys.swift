@@ -134,6 +134,15 @@ extension GatewayConfiguration {
                  "Disk the spool may fill while PostgreSQL is unreachable, in MiB."),
         .integer("ingest.fsync_interval_ms", \.ingest.fsyncIntervalMilliseconds, 0...60_000,
                  "How often the ring and spool are flushed to disk; 0 = after every message (safest, slowest)."),
+        .integer("ingest.rejects_retention_days", \.ingest.rejectsRetentionDays, 0...36_500, """
+            ingest_rejects rows older than this are deleted (hourly, in batches of 5,000); 0 keeps \
+            them forever.
+            """),
+        .integer("ingest.reject_payload_bytes_per_device_hour", \.ingest.rejectPayloadBytesPerDeviceHour, 0...1_073_741_824, """
+            Payload bytes of rejected messages stored per device (topic's first two levels) and \
+            clock hour; beyond it the reject row keeps its reason and detail but not the payload \
+            (counted in mash_ingest_reject_payload_bytes_cut_total). 0 stores no payloads.
+            """),
 
         // MARK: partitions
         .choice("partitions.interval", \.partitions.interval, "Span of one sensor_readings partition."),

@@ -25,6 +25,10 @@ public struct IngestSettings: Sendable, Equatable {
     public var spoolMaxMegabytes: Int
     /// How often the ring/spool are fsynced; 0 fsyncs every message (safest, slowest).
     public var fsyncIntervalMilliseconds: Int
+    /// `ingest_rejects` rows older than this many days are deleted; 0 keeps them forever.
+    public var rejectsRetentionDays: Int
+    /// Payload bytes of rejects stored per device and hour; beyond it the row is kept without its payload.
+    public var rejectPayloadBytesPerDeviceHour: Int
 
     public init(
         batchSize: Int = 5000,
@@ -35,7 +39,9 @@ public struct IngestSettings: Sendable, Equatable {
         maxJSONDepth: Int = 32,
         ringCapacityMegabytes: Int = 16,
         spoolMaxMegabytes: Int = 1024,
-        fsyncIntervalMilliseconds: Int = 1000
+        fsyncIntervalMilliseconds: Int = 1000,
+        rejectsRetentionDays: Int = 30,
+        rejectPayloadBytesPerDeviceHour: Int = 1_048_576
     ) {
         self.batchSize = batchSize
         self.flushIntervalMilliseconds = flushIntervalMilliseconds
@@ -46,5 +52,7 @@ public struct IngestSettings: Sendable, Equatable {
         self.ringCapacityMegabytes = ringCapacityMegabytes
         self.spoolMaxMegabytes = spoolMaxMegabytes
         self.fsyncIntervalMilliseconds = fsyncIntervalMilliseconds
+        self.rejectsRetentionDays = rejectsRetentionDays
+        self.rejectPayloadBytesPerDeviceHour = rejectPayloadBytesPerDeviceHour
     }
 }

@@ -48,6 +48,9 @@ final class IngestConsumer: @unchecked Sendable {
     private let rejectCounters = Dictionary(uniqueKeysWithValues: IngestRejectReason.allCases.map {
         ($0, Counter(label: "mash_ingest_rejects_total", dimensions: [("reason", $0.rawValue)]))
     })
+    private var payloadBudget: RejectPayloadBudget
+    private let payloadBytesCut = Counter(label: "mash_ingest_reject_payload_bytes_cut_total")
+    private let payloadsCut = Counter(label: "mash_ingest_reject_payloads_cut_total")
     private let readingsAccepted = Counter(label: "mash_readings_accepted_total")
     private let unknownDeviceControl = Counter(label: "mash_control_messages_unknown_device_total")
     private let ringDepth = Gauge(label: "mash_ring_depth_messages")
@@ -67,6 +70,7 @@ final class IngestConsumer: @unchecked Sendable {
         self.liveness = liveness
         self.logger = logger
         self.decoder = TelemetryDecoder(maxDepth: settings.maxJSONDepth)
+        self.payloadBudget = RejectPayloadBudget(bytesPerHour: settings.rejectPayloadBytesPerDeviceHour)
         self.batch = pool.recycled.take() ?? ReadingBatch(capacity: settings.batchSize)
     }
 
@@ -302,6 +306,15 @@ final class IngestConsumer: @unchecked Sendable {
 
     private func reject(_ record: RingRecord, payload: UnsafeRawBufferPointer, _ reason: IngestRejectReason, _ detail: String) {
         rejectCounters[reason]?.increment()
-        batch.appendReject(receivedAtMicros: record.receivedAt, topic: record.topic, payload: payload, reason: reason, detail: detail)
+        let stored = min(payload.count, ReadingBatch.maxStoredPayloadBytes)
+        switch payloadBudget.admit(topic: record.topic, bytes: stored, receivedAtMicros: record.receivedAt) {
+        case .store:
+            batch.appendReject(receivedAtMicros: record.receivedAt, topic: record.topic, payload: payload, reason: reason, detail: detail)
+        case .omit(let bytes):
+            payloadBytesCut.increment(by: bytes)
+            payloadsCut.increment()
+            let note = " (payload of \(payload.count) bytes not stored: this device's rejects reached ingest.reject_payload_bytes_per_device_hour, \(payloadBudget.bytesPerHour) bytes, this hour)"
+            batch.appendReject(receivedAtMicros: record.receivedAt, topic: record.topic, payload: UnsafeRawBufferPointer(start: nil, count: 0), reason: reason, detail: detail + note)
+        }
     }
 }

@@ -29,6 +29,7 @@ public final class IngestPipeline: Sendable {
     private let liveness: Liveness
     private let logger: Logger
     private let maintenance: PartitionMaintenance
+    private let rejectRetention: RejectRetention
     private let running = Mutex<Running?>(nil)
 
     /// What `start()` opened, for the timers and `stop()`.
@@ -60,6 +61,7 @@ public final class IngestPipeline: Sendable {
             maxPayloadBytes: settings.maxPayloadBytes, syncEveryMessage: settings.fsyncIntervalMilliseconds == 0, logger: logger)
         devices = DeviceDirectory(databaseURL: databaseURL, logger: logger)
         maintenance = PartitionMaintenance(databaseURL: databaseURL, settings: partitions, logger: logger)
+        rejectRetention = RejectRetention(databaseURL: databaseURL, retentionDays: settings.rejectsRetentionDays, logger: logger)
     }
 
     /// Opens the local state, loads the directories, starts the writers, the consumer and the
@@ -118,6 +120,15 @@ public final class IngestPipeline: Sendable {
     /// Creates the coming partitions and drops the expired ones; failures are logged, never thrown.
     public func maintainPartitions() {
         maintenance.run(now: WallInstant.now().microseconds)
+    }
+
+    /// Deletes `ingest_rejects` rows past `ingest.rejects_retention_days`; failures are logged, never thrown.
+    public func expireRejects() {
+        do {
+            try rejectRetention.run(now: WallInstant.now().microseconds)
+        } catch {
+            logger.warning("deleting old ingest_rejects rows failed; retrying in an hour", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Drains the ring, waits until every batch is durable, stops the follower and closes the
