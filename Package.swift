@@ -59,7 +59,8 @@ let package = Package(
         .target(
             name: "GatewayConfig",
             // Postgres for libpq's URL parser: check-config accepts exactly the URLs a connection accepts.
-            dependencies: ["ConnectionURL", "Postgres", .product(name: "Yams", package: "Yams")]
+            // Telemetry for the names of the device conventions (ingest.conventions).
+            dependencies: ["ConnectionURL", "Postgres", "Telemetry", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
         .plugin(

@@ -1,5 +1,6 @@
 import ConnectionURL
 import Postgres
+import Telemetry
 
 /// Every YAML key, each declared once, in documentation order (CONTRACT §2 names most of them).
 ///
@@ -116,6 +117,11 @@ extension GatewayConfiguration {
                  "Disk the spool may fill while PostgreSQL is unreachable, in MiB."),
         .integer("ingest.fsync_interval_ms", \.ingest.fsyncIntervalMilliseconds, 0...60_000,
                  "How often the ring and spool are flushed to disk; 0 = after every message (safest, slowest)."),
+        .nameList("ingest.conventions", \.ingest.conventions, allowed: DeviceConventions.names, """
+            Device conventions to accept, each subscribing to its own topics: native (devices/{device}/…), \
+            esphome ({device}/sensor/{id}/state, {device}/binary_sensor/{id}/state, {device}/status) and \
+            tasmota (tele/{device}/SENSOR, STATE, LWT). A convention that is off subscribes to nothing.
+            """),
 
         // MARK: partitions
         .choice("partitions.interval", \.partitions.interval, "Span of one sensor_readings partition."),

@@ -1,3 +1,5 @@
+import Telemetry
+
 /// What happens to telemetry from a device key that matches no `devices` row.
 public enum UnknownDevicePolicy: String, Sendable, Equatable, CaseIterable {
     /// Stored in `ingest_rejects` with reason `unknown_device`.
@@ -25,6 +27,8 @@ public struct IngestSettings: Sendable, Equatable {
     public var spoolMaxMegabytes: Int
     /// How often the ring/spool are fsynced; 0 fsyncs every message (safest, slowest).
     public var fsyncIntervalMilliseconds: Int
+    /// The device conventions switched on (names in `DeviceConventions`): what the gateway subscribes to.
+    public var conventions: [String]
 
     public init(
         batchSize: Int = 5000,
@@ -35,8 +39,10 @@ public struct IngestSettings: Sendable, Equatable {
         maxJSONDepth: Int = 32,
         ringCapacityMegabytes: Int = 16,
         spoolMaxMegabytes: Int = 1024,
-        fsyncIntervalMilliseconds: Int = 1000
+        fsyncIntervalMilliseconds: Int = 1000,
+        conventions: [String] = DeviceConventions.defaultNames
     ) {
+        self.conventions = conventions
         self.batchSize = batchSize
         self.flushIntervalMilliseconds = flushIntervalMilliseconds
         self.spoolDirectory = spoolDirectory
