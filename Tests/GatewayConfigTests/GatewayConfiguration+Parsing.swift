@@ -13,7 +13,8 @@ import Testing
         #expect(c.database == DatabaseSettings(url: "postgres://user@db.example:6432/mash", writerConnections: 3, connectTimeoutSeconds: 9))
         #expect(c.ingest == IngestSettings(
             batchSize: 1000, flushIntervalMilliseconds: 50, spoolDirectory: "/tmp/spool", unknownDevices: .register,
-            maxPayloadBytes: 4096, maxJSONDepth: 8, ringCapacityMegabytes: 32, spoolMaxMegabytes: 10, fsyncIntervalMilliseconds: 0))
+            maxPayloadBytes: 4096, maxJSONDepth: 8, ringCapacityMegabytes: 32, spoolMaxMegabytes: 10, fsyncIntervalMilliseconds: 0,
+            conventions: ["native", "tasmota"]))
         #expect(c.partitions == PartitionSettings(interval: .week, retentionDays: 30, premake: 5))
         #expect(c.presence == PresenceSettings(offlineAfterSeconds: 5, sweepIntervalMilliseconds: 100, offlineAlertSeverity: .high))
         #expect(c.commands == CommandSettings(ttlSeconds: 600, pollIntervalSeconds: 1, maxTimeoutSeconds: 120, maxRetriesLimit: 4))

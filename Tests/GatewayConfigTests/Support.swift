@@ -51,6 +51,7 @@ ingest:
   ring_capacity_mb: 32
   spool_max_mb: 10
   fsync_interval_ms: 0
+  conventions: [Native, tasmota]
 partitions:
   interval: week
   retention_days: 30
