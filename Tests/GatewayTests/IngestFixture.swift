@@ -35,8 +35,9 @@ final class IngestFixture: Sendable {
     }
 
     /// `extra` is appended to the config (YAML sections not otherwise set: partitions, presence, alerts…);
-    /// `ingest` lines go under `ingest:`.
-    static func start(ingest: String = "", extra: String = "", cluster: TestPostgres? = nil, httpPort: Int? = nil) async throws -> IngestFixture {
+    /// `ingest` lines go under `ingest:`, `mqtt` lines under `mqtt:`; `setup` is SQL run before the gateway starts.
+    static func start(ingest: String = "", mqtt: String = "", extra: String = "", setup: String = "", cluster: TestPostgres? = nil,
+                      httpPort: Int? = nil) async throws -> IngestFixture {
         let broker = try await TestBroker.start()
         let postgres: TestPostgres
         if let cluster { postgres = cluster } else { postgres = try await TestPostgres.shared() }
@@ -47,9 +48,11 @@ final class IngestFixture: Sendable {
             VALUES ('Kitchen sensor', 'esp32', 'sn-kitchen', 'AA:BB:CC:00:00:01'),
                    ('Garage sensor', 'rpi', NULL, '02:00:00:00:00:02')
             """, database: name)
+        if !setup.isEmpty { _ = try postgres.psql(setup, database: name) }
         let spool = try Harness.makeDirectory("spool")
         let config = try testGatewayConfig(mqttURL: broker.url, databaseURL: databaseURL, spoolDirectory: spool, httpPort: httpPort, extra: extra)
             .replacingOccurrences(of: "ingest:\n  spool_dir: \(spool)", with: "ingest:\n  spool_dir: \(spool)\n" + ingest.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
+            .replacingOccurrences(of: "mqtt:\n", with: "mqtt:\n" + mqtt.split(separator: "\n").map { "  \($0)\n" }.joined())
         let gateway = try GatewayProcess.start(config: config)
         try await gateway.waitForLog("ingest ready")
         let device = try await MQTTProbe.connect(broker.url)
@@ -90,10 +93,10 @@ final class IngestFixture: Sendable {
 
     /// Runs `body` with a started fixture and always stops the gateway afterwards.
     static func with(
-        ingest: String = "", extra: String = "", cluster: TestPostgres? = nil, httpPort: Int? = nil,
+        ingest: String = "", mqtt: String = "", extra: String = "", setup: String = "", cluster: TestPostgres? = nil, httpPort: Int? = nil,
         _ body: (IngestFixture) async throws -> Void
     ) async throws {
-        let fixture = try await start(ingest: ingest, extra: extra, cluster: cluster, httpPort: httpPort)
+        let fixture = try await start(ingest: ingest, mqtt: mqtt, extra: extra, setup: setup, cluster: cluster, httpPort: httpPort)
         do {
             try await body(fixture)
         } catch {

@@ -48,6 +48,7 @@ public final class BrokerService: Service, Sendable {
         for subscription in SubscriptionTopics.all(conventions: conventions) {
             let filter = subscription.everyInstance ? subscription.filter : settings.subscriptionFilter(subscription.filter)
             try client.subscribe(filter, qos: MQTTQoS(rawValue: Int32(settings.qos)) ?? .atLeastOnce)
+            logger.debug("subscribing", metadata: ["filter": "\(filter)"])
         }
         logger.info("device conventions on", metadata: ["conventions": "\(conventions.names.joined(separator: ", "))"])
         // Best effort: a broker whose ACL hides $SYS refuses it, and ingestion is unaffected.
