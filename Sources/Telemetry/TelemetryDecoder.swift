@@ -109,14 +109,18 @@ struct TelemetryParser {
             cursor.skipWhitespace()
             guard cursor.atEnd else { throw cursor.fail("trailing characters after the JSON value") }
         } catch {
-            out.readings.removeAll(keepingCapacity: true)
-            out.rejects.removeAll(keepingCapacity: true)
-            out.rejects.append(ReadingReject(reason: .malformedPayload, detail: error.detail))
-            return
+            return rejectWhole(error.detail)
         }
         if out.readings.isEmpty && out.rejects.isEmpty {
             out.rejects.append(ReadingReject(reason: .malformedPayload, detail: "no readings in the message"))
         }
+    }
+
+    /// The whole message is `malformed_payload` (not JSON, too deep): whatever it produced so far is dropped.
+    mutating func rejectWhole(_ detail: String) {
+        out.readings.removeAll(keepingCapacity: true)
+        out.rejects.removeAll(keepingCapacity: true)
+        out.rejects.append(ReadingReject(reason: .malformedPayload, detail: detail))
     }
 
     /// One message object: form A or B when it has `readings` (object or array), else form C.

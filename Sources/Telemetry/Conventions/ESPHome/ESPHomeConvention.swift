@@ -32,17 +32,6 @@ public struct ESPHomeConvention: DeviceConvention {
     public func decodeReadings(_ payload: UnsafeRawBufferPointer, item: Substring, context: ReadingContext,
                                into message: inout DecodedMessage) {
         message.removeAll(keepingCapacity: true)
-        switch ESPHomeState.decode(payload) {
-        case .success(let value):
-            let start = message.scratch.count
-            message.scratch.append(contentsOf: item.utf8)
-            let name = ByteRef(storage: .scratch, start: start, count: message.scratch.count - start)
-            message.readings.append(DecodedReading(
-                sensor: name, scaledValue: value, timestampMicros: context.receivedAtMicros, mapKey: name))
-        case .failure(var reject):
-            reject.sensor = String(item)
-            reject.detail = "sensor \"\(item)\": " + reject.detail
-            message.rejects.append(reject)
-        }
+        message.appendBareValue(ESPHomeState.decode(payload), sensor: item, receivedAtMicros: context.receivedAtMicros, mapped: true)
     }
 }

@@ -30,10 +30,7 @@ extension TelemetryParser {
             guard cursor.atEnd else { throw cursor.fail("trailing characters after the JSON value") }
             finish(from: 0, messageTs: time)
         } catch {
-            out.readings.removeAll(keepingCapacity: true)
-            out.rejects.removeAll(keepingCapacity: true)
-            out.rejects.append(ReadingReject(reason: .malformedPayload, detail: error.detail))
-            return
+            return rejectWhole(error.detail)
         }
         if out.readings.isEmpty && out.rejects.isEmpty {
             out.rejects.append(ReadingReject(reason: .malformedPayload, detail: "no numeric values in the message"))
