@@ -46,6 +46,7 @@ struct ConventionContractTests {
         try await IngestFixture.with(ingest: Self.allConventions, extra: IngestFixture.controlConfig() + Self.hotRule, setup: setup) { f in
             try await f.waitForControl()
             try await f.gateway.waitForLog("alerts ready")
+            try await f.waitForSubscriptions(16)
             let before = Int64(Date().timeIntervalSince1970) - 1
             try f.device.publish("sn-kitchen/status", "online", retain: true)
             try await f.expectSQL("SELECT status FROM devices WHERE serial_number = 'sn-kitchen'", "online")
@@ -86,6 +87,7 @@ struct ConventionContractTests {
             """
         try await IngestFixture.with(ingest: Self.allConventions, extra: IngestFixture.controlConfig(), setup: setup) { f in
             try await f.waitForControl()
+            try await f.waitForSubscriptions(16)
             // Tasmota's birth on connecting, before its telemetry (a later Online while online would
             // announce a reconnect, and the next Offline be taken for the old connection's will).
             try f.device.publish("tele/boiler/LWT", "Online", retain: true)
@@ -123,7 +125,7 @@ struct ConventionContractTests {
     func offStoresNothing() async throws {
         let port = try freeLoopbackPort()
         try await IngestFixture.with(httpPort: port) { f in
-            try await f.gateway.waitForLog("device conventions on")
+            try await f.waitForSubscriptions(10)
             #expect(f.gateway.log.contains("conventions=native"))
             #expect(!f.gateway.log.contains("+/sensor/+/state"))
             #expect(!f.gateway.log.contains("tele/+/"))
@@ -143,7 +145,7 @@ struct ConventionContractTests {
     @Test("with mqtt.shared_group, readings topics go through $share/<group>/ and presence topics are subscribed by every instance")
     func sharedGroup() async throws {
         try await IngestFixture.with(ingest: "conventions: [esphome, tasmota]", mqtt: "shared_group: fleet") { f in
-            try await f.gateway.waitForLog("device conventions on")
+            try await f.waitForSubscriptions(10)
             let log = f.gateway.log
             for shared in ["$share/fleet/+/sensor/+/state", "$share/fleet/+/binary_sensor/+/state", "$share/fleet/tele/+/SENSOR"] {
                 #expect(log.contains(shared), "\(shared) not subscribed")
@@ -155,6 +157,16 @@ struct ConventionContractTests {
             try f.device.publish("sn-kitchen/sensor/temperature/state", "21.5")
             try f.device.publish("tele/sn-kitchen/SENSOR", #"{"SHT3X":{"Humidity":40}}"#)
             try await f.expectCount("SELECT count(*) FROM sensor_readings", 2)
+        }
+    }
+}
+
+extension IngestFixture {
+    /// Waits until the broker has acknowledged `count` of the gateway's subscriptions (libmosquitto logs
+    /// each SUBACK at debug level), so that messages published next cannot race them.
+    func waitForSubscriptions(_ count: Int) async throws {
+        try await waitUntil("\(count) subscriptions of the gateway acknowledged") {
+            gateway.log.components(separatedBy: "received SUBACK").count - 1 >= count
         }
     }
 }

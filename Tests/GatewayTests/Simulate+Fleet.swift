@@ -40,7 +40,10 @@ struct SimulateTests {
     func conventionFleet(convention: String) async throws {
         try await IngestFixture.with(ingest: "conventions: [\(convention)]", extra: IngestFixture.controlConfig()) { f in
             try await f.waitForControl()
-            let config = "\(f.spoolDirectory)/../simulate.yaml"
+            // The fleet runs only 4 s: its messages must not race the gateway's subscriptions (3 for the
+            // convention, 3 for operators, 1 for the broker's drop counter).
+            try await f.waitForSubscriptions(7)
+            let config = "\(f.spoolDirectory)/../simulate-\(convention).yaml"  // its own: tests run side by side
             try "mqtt:\n  url: \(f.broker.url)\ndatabase:\n  url: \(f.databaseURL)\n".write(toFile: config, atomically: true, encoding: .utf8)
             // 6 devices at 20 readings/s: each Tasmota device sends a SENSOR message every 1.2 s (whole-second Time).
             let fleet = try ChildProcess(
@@ -51,8 +54,14 @@ struct SimulateTests {
             #expect(status == 0, "\(fleet.output())")
             let published = try #require(Self.published(fleet.output()), "no report line: \(fleet.output())")
             #expect(published >= 40)
-            try await waitUntil("all \(published) published readings stored (now \((try? f.count("SELECT count(*) FROM sensor_readings")) ?? -1))") {
-                try f.count("SELECT count(*) FROM sensor_readings") == published
+            do {
+                try await waitUntil("all \(published) published readings stored") {
+                    try f.count("SELECT count(*) FROM sensor_readings") == published
+                }
+            } catch {
+                let rejects = (try? f.sql("SELECT reason || ': ' || detail FROM ingest_rejects LIMIT 3")) ?? "?"
+                Issue.record("\((try? f.count("SELECT count(*) FROM sensor_readings")) ?? -1) of \(published) stored; rejects: \(rejects); fleet: \(fleet.output().suffix(1500)); gateway: \(f.gateway.log.suffix(2500))")
+                throw error
             }
             #expect(try f.count("SELECT count(*) FROM ingest_rejects") == 0)
             #expect(try f.count("SELECT count(*) FROM devices WHERE serial_number LIKE 'sim%' AND timezone = 'Europe/Berlin'") == 6)
