@@ -61,7 +61,8 @@ let package = Package(
         .target(
             name: "GatewayConfig",
             // Postgres for libpq's URL parser: check-config accepts exactly the URLs a connection accepts.
-            dependencies: ["ConnectionURL", "Postgres", .product(name: "Yams", package: "Yams")]
+            // Telemetry for the names of the device conventions (ingest.conventions).
+            dependencies: ["ConnectionURL", "Postgres", "Telemetry", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
         .plugin(
@@ -164,7 +165,7 @@ let package = Package(
         // MARK: Benchmarks: a command that prints numbers (`swift run -c release mash-bench`).
         .executableTarget(
             name: "MashBench",
-            dependencies: ["Telemetry", "MessageRing", "Postgres", "MQTT", "Ingest", "GatewayConfig", "Simulator", "TestSupport"]
+            dependencies: ["Telemetry", "WallTime", "MessageRing", "Postgres", "MQTT", "Ingest", "GatewayConfig", "Simulator", "TestSupport"]
         ),
 
         // MARK: Tests. TestSupport starts a private mosquitto and PostgreSQL on loopback.
@@ -181,7 +182,7 @@ let package = Package(
         ),
         .testTarget(name: "SchemaMigrationsTests", dependencies: ["SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "WallTimeTests", dependencies: ["WallTime"]),
-        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "WallTime"]),
         .testTarget(name: "MessageRingTests", dependencies: ["MessageRing"]),
         .testTarget(name: "MailboxesTests", dependencies: ["Mailboxes"]),
         .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "Postgres", "TestSupport"]),

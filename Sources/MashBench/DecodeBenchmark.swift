@@ -19,12 +19,15 @@
 //   LD_PRELOAD=/tmp/libmalloc_count.so .build/release/mash-bench decode
 import Foundation
 import Telemetry
+import WallTime
 
 enum DecodeBenchmark {
-    static let summary = "telemetry decode ns/message, ns/reading, allocations: Telemetry vs Foundation (forms A, B, C)"
+    static let summary = "telemetry decode ns/message, ns/reading, allocations: Telemetry vs Foundation (forms A, B, C), ESPHome, Tasmota"
 
     /// Options: `--messages N` (per form and decoder, default 200000; Foundation runs N/4),
-    /// `--form A|B|C` (one form only), `--telemetry-only` (skip the Foundation baselines, e.g. for perf).
+    /// `--form A|B|C|ESPHOME|TASMOTA` (one form only), `--telemetry-only` (skip the Foundation baselines,
+    /// e.g. for perf). ESPHome (one value per message) and Tasmota (`tele/…/SENSOR`, `Time` in
+    /// Europe/Berlin, so the zone cache is on the path) run through their conventions' decoders.
     static func run(_ args: [String]) throws {
         func option(_ name: String) -> String? {
             guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
@@ -34,12 +37,16 @@ enum DecodeBenchmark {
         let forms = option("--form").flatMap { Form(rawValue: $0.uppercased()) }.map { [$0] } ?? Form.allCases
         let telemetryOnly = args.contains("--telemetry-only")
         let receivedAt: Int64 = 1_714_564_800_000_000
-        print("decode: 4 readings per message; CPU time of this thread; allocations per message"
+        print("decode: 4 readings per message (ESPHome: 1); CPU time of this thread; allocations per message"
               + (allocationCounter == nil ? " (n/a: preload the counter, see DecodeBenchmark.swift)" : ""))
-        print("form  decoder               ns/msg  ns/reading  allocs/msg  bytes/msg")
+        print("form    decoder               ns/msg  ns/reading  allocs/msg  bytes/msg")
         for form in forms {
             let payloads = (0..<1024).map { Array(form.payload(seed: $0).utf8) }
             let bytes = payloads.reduce(0) { $0 + $1.count } / payloads.count
+            if let convention = form.convention {
+                try runConvention(form, convention, payloads: payloads, bytes: bytes, messages: messages, receivedAt: receivedAt)
+                continue
+            }
 
             // Telemetry: one reusable sink, as the ingest path uses it.
             var sink = DecodedMessage()
@@ -70,8 +77,41 @@ enum DecodeBenchmark {
         }
     }
 
+    /// A convention's readings topic, decoded as the ingest consumer does (one reusable sink, the
+    /// device's zone looked up per message).
+    static func runConvention(_ form: Form, _ name: String, payloads: [[UInt8]], bytes: Int, messages: Int, receivedAt: Int64) throws {
+        let convention = DeviceConventions.all.first { $0.name == name }!
+        let zones = LocalZones()
+        let timezone: String? = form == .tasmota ? "Europe/Berlin" : nil
+        var sink = DecodedMessage()
+        var checksum: Int64 = 0
+        func decodeOne(_ payload: [UInt8]) {
+            let context = ReadingContext(receivedAtMicros: receivedAt, retentionCutoffMicros: nil, zone: zones.lookup(timezone))
+            payload.withUnsafeBytes { convention.decodeReadings($0, item: "living_room_temperature", context: context, into: &sink) }
+        }
+        for p in payloads { decodeOne(p) }  // warm-up, grow buffers, fill the zone cache
+        precondition(sink.readings.count == form.readings && sink.rejects.isEmpty, "benchmark payload must decode cleanly: \(sink.rejects)")
+        let ours = measure(messages) { i in
+            decodeOne(payloads[i & 1023])
+            checksum &+= sink.readings[0].scaledValue &+ sink.readings[0].timestampMicros
+        }
+        report(form, "Telemetry (\(name))", ours, bytes)
+        if checksum == 42 { print("") }
+    }
+
     enum Form: String, CaseIterable {
-        case a = "A", b = "B", c = "C"
+        case a = "A", b = "B", c = "C", esphome = "ESPHOME", tasmota = "TASMOTA"
+
+        /// The convention that decodes it; nil for the native telemetry forms.
+        var convention: String? {
+            switch self {
+            case .esphome: "esphome"
+            case .tasmota: "tasmota"
+            default: nil
+            }
+        }
+
+        var readings: Int { self == .esphome ? 1 : 4 }
 
         func payload(seed: Int) -> String {
             let t = 21.0 + Double(seed % 100) / 10, h = 40.0 + Double(seed % 37) / 10
@@ -85,6 +125,12 @@ enum DecodeBenchmark {
                 return #"{"ts":\#(ms),"readings":[{"sensor":"temperature","value":\#(t),"quality":"good"},{"sensor":"humidity","value":\#(h),"quality":"good"},{"sensor":"pressure","value":\#(p)},{"sensor":"co2","value":\#(co2),"metadata":{"unit":"ppm"}}]}"#
             case .c:
                 return #"{"temperature":\#(t),"humidity":\#(h),"pressure":\#(p),"co2":\#(co2),"ts":\#(ms / 1000)}"#
+            case .esphome:
+                return "\(t)"
+            case .tasmota:
+                // 2024-05-01 13:58:xx in Berlin (CEST) is 11:58:xx UTC: before the receive time.
+                let sec = seed % 60
+                return #"{"Time":"2024-05-01T13:58:\#(sec < 10 ? "0" : "")\#(sec)","BME280":{"Temperature":\#(t),"Humidity":\#(h),"Pressure":\#(p)},"SCD40":{"CarbonDioxide":\#(co2)},"PressureUnit":"hPa","TempUnit":"C"}"#
             }
         }
     }
@@ -104,8 +150,8 @@ enum DecodeBenchmark {
     static func report(_ form: Form, _ name: String, _ r: Result, _ bytes: Int) {
         func pad(_ s: String, _ width: Int) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
         let allocs = r.allocsPerMessage.map { String(format: "%10.2f", $0) } ?? "       n/a"
-        print(pad(form.rawValue, 6) + pad(name, 22)
-              + String(format: "%7.0f  %10.0f  ", r.nsPerMessage, r.nsPerMessage / 4) + allocs + String(format: "  %9d", bytes))
+        print(pad(form.rawValue, 8) + pad(name, 22)
+              + String(format: "%7.0f  %10.0f  ", r.nsPerMessage, r.nsPerMessage / Double(form.readings)) + allocs + String(format: "  %9d", bytes))
     }
 
     static func threadCPUNanoseconds() -> Int64 {
@@ -153,6 +199,8 @@ enum DecodeBenchmark {
             }
         case .c:
             for (name, value) in object where name != "ts" { sum &+= scaled(value) &+ Int64(name.utf8.count) &+ ts }
+        case .esphome, .tasmota:
+            return 0  // measured through their conventions only (runConvention)
         }
         return sum
     }
@@ -182,6 +230,8 @@ enum DecodeBenchmark {
             guard let m = try? decoder.decode([String: Double].self, from: data) else { return 0 }
             let ts = m["ts"].map { Int64($0 * 1e6) } ?? receivedAt
             for (name, v) in m where name != "ts" { sum &+= Int64((v * 10_000).rounded()) &+ Int64(name.utf8.count) &+ ts }
+        case .esphome, .tasmota:
+            return 0  // measured through their conventions only (runConvention)
         }
         return sum
     }

@@ -3,6 +3,7 @@
 //
 //   swift build -c release && .build/release/mash-bench e2e [--readings 1000000] [--devices 1000]
 //                                                           [--latency-seconds 20] [--latency-rate 10000]
+//                                                           [--convention esphome|tasmota]
 //
 // Starts a private mosquitto (lossless settings) and a private PostgreSQL 15 with durable settings
 // (fsync, synchronous_commit, full_page_writes on), runs the release `mash-gateway` beside this
@@ -12,7 +13,10 @@
 //   - PostgreSQL backend CPU per row for the gateway's writers, and for a raw COPY of the same rows;
 //   - publish → committed latency p50/p99 at a steady rate (created_at, the transaction's start, minus
 //     the reading's ts, the publish time in ms);
-//   - the raw COPY ceiling (2 connections, no MQTT) and the end-to-end/ceiling ratio.
+//   - the raw COPY ceiling (2 connections, no MQTT) and the end-to-end/ceiling ratio;
+//   - with --convention, a second throughput phase in the same run with the same number of readings in
+//     that firmware's form (ESPHome: one value per message; Tasmota: tele/…/SENSOR, 4 per message), and
+//     its readings/s and gateway CPU per reading beside the native form's.
 import Dispatch
 import Foundation
 import GatewayConfig
@@ -20,6 +24,7 @@ import Ingest
 import Logging
 import MQTT
 import Postgres
+import Telemetry
 import TestSupport
 
 enum EndToEndBenchmark {
@@ -34,11 +39,17 @@ enum EndToEndBenchmark {
         let devices = option("--devices").flatMap { Int($0) } ?? 1000
         let latencySeconds = option("--latency-seconds").flatMap { Int($0) } ?? 20
         let latencyRate = option("--latency-rate").flatMap { Int($0) } ?? 10_000
+        let convention = option("--convention")
+        if let convention, !["esphome", "tasmota"].contains(convention) {
+            print("e2e: --convention must be esphome or tasmota")
+            exit(2)
+        }
         let semaphore = DispatchSemaphore(value: 0)
         let outcome = Box<Result<Void, any Error>>()
         Task {
             do {
-                try await measure(readings: readings, devices: devices, latencySeconds: latencySeconds, latencyRate: latencyRate)
+                try await measure(readings: readings, devices: devices, latencySeconds: latencySeconds, latencyRate: latencyRate,
+                                  convention: convention)
                 outcome.value = .success(())
             } catch {
                 outcome.value = .failure(error)
@@ -51,7 +62,7 @@ enum EndToEndBenchmark {
 
     final class Box<T>: @unchecked Sendable { var value: T? }
 
-    static func measure(readings: Int, devices: Int, latencySeconds: Int, latencyRate: Int) async throws {
+    static func measure(readings: Int, devices: Int, latencySeconds: Int, latencyRate: Int, convention: String?) async throws {
         print("e2e: starting a private mosquitto and a durable PostgreSQL 15…")
         let broker = try await TestBroker.start()
         let cluster = try await TestPostgres.start(durable: true)
@@ -65,6 +76,7 @@ enum EndToEndBenchmark {
         let port = try freeLoopbackPort()
         let config = try testGatewayConfig(mqttURL: broker.url, databaseURL: database, clientID: "mash-bench", spoolDirectory: spool, httpPort: port)
             .replacingOccurrences(of: "level: debug", with: "level: info")
+            .replacingOccurrences(of: "ingest:\n", with: "ingest:\n  conventions: [native, esphome, tasmota]\n")
         let gateway = try GatewayProcess.start(config: config, environment: ProcessInfo.processInfo.environment["MASH_BENCH_GATEWAY_ENV"].map { entry in Dictionary(uniqueKeysWithValues: entry.split(separator: ",").map { pair in let kv = pair.split(separator: "=", maxSplits: 1).map(String.init); return (kv[0], kv.count > 1 ? kv[1] : "") }) } ?? [:])
         try await gateway.waitForLog("ingest ready")
         let gatewayPID = gateway.process.pid
@@ -104,6 +116,44 @@ enum EndToEndBenchmark {
         let gatewayMicros = Double(cpu1 - cpu0) / ticks * 1e6 / Double(readings)
         let backendMicros = Double(backendCPU1 - backendCPU0) / ticks * 1e6 / Double(readings)
 
+        // Phase 1b: the same number of readings in a device convention's own form.
+        var conventionLine = ""
+        if let convention {
+            let cpuBefore = CopyBenchmark.cpuTicks(gatewayPID) ?? 0
+            let conventionBegan = clock.now
+            let sensors = ["temperature", "humidity", "pressure", "co2"]
+            let serials = (1...devices).map { "bench-\(String(repeating: "0", count: 5 - String($0).count))\($0)" }
+            let perMessage: Int
+            if convention == "esphome" {
+                perMessage = 1
+                let topics = serials.map { serial in sensors.map { "\(serial)/sensor/\($0)/state" } }
+                for i in 0..<readings {
+                    _ = try publisher.publish(topic: topics[i % devices][(i / devices) % 4], payload: "\(20 + i % 10).5", qos: .atLeastOnce)
+                }
+            } else {
+                perMessage = 4
+                let topics = serials.map { "tele/\($0)/SENSOR" }
+                let start = (Int64(Date().timeIntervalSince1970) - 2 * 86_400) * 1_000_000
+                for i in 0..<(readings / 4) {
+                    // Local time of a device without a timezone (UTC): the RFC 3339 form without its Z.
+                    let time = TelemetryTime.formatRFC3339(start + Int64(i / devices) * 1_000_000).dropLast()
+                    _ = try publisher.publish(
+                        topic: topics[i % devices],
+                        payload: #"{"Time":"\#(time)","BME280":{"Temperature":\#(20 + i % 10).5,"Humidity":\#(40 + i % 20),"Pressure":\#(1000 + i % 30).25},"SCD40":{"CO2":\#(400 + i % 200)},"TempUnit":"C"}"#,
+                        qos: .atLeastOnce)
+                }
+            }
+            try await waitForRows(2 * readings, setup: setup, broker: broker)
+            let conventionElapsed = clock.now - conventionBegan
+            let cpuAfter = CopyBenchmark.cpuTicks(gatewayPID) ?? 0
+            let rate = Double(readings) / seconds(conventionElapsed)
+            let micros = Double(cpuAfter - cpuBefore) / ticks * 1e6 / Double(readings)
+            conventionLine = "\n  " + convention.padding(toLength: 19, withPad: " ", startingAt: 0)
+                + "\(format(rate)) readings/s   gateway CPU \(String(format: "%.2f", micros)) µs/reading   (\(perMessage) per message, \(String(format: "%.1f", seconds(conventionElapsed))) s)"
+                + "\n  native             \(format(e2eRate)) readings/s   gateway CPU \(String(format: "%.2f", gatewayMicros)) µs/reading   (4 per message)"
+                + "\n  \(convention)/native    \(String(format: "%.2f", rate / e2eRate))× readings/s, \(String(format: "%.2f", micros / max(gatewayMicros, 0.001)))× gateway CPU per reading"
+        }
+
         // Phase 2: latency at a steady rate.
         let latencyStart = Int64(Date().timeIntervalSince1970 * 1000)
         let perTick = Double(latencyRate) / 4 / 100   // messages per 10 ms
@@ -123,7 +173,8 @@ enum EndToEndBenchmark {
             try await Task.sleep(until: steadyBegan + .milliseconds(10) * Int(sent / perTick), clock: clock)
         }
         let steadyReadings = index * 4
-        try await waitForRows(readings + steadyReadings, setup: setup, broker: broker)
+        let phaseOneRows = convention == nil ? readings : 2 * readings
+        try await waitForRows(phaseOneRows + steadyReadings, setup: setup, broker: broker)
         let percentiles = try setup.execute("""
             SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::int, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::int, max(ms)::int
             FROM (SELECT extract(epoch FROM created_at - timestamp) * 1000 AS ms FROM sensor_readings
@@ -150,7 +201,7 @@ enum EndToEndBenchmark {
               gateway CPU           \(String(format: "%.2f", gatewayMicros)) µs/reading
               PostgreSQL CPU        \(String(format: "%.2f", backendMicros)) µs/row (gateway writers)  vs  \(String(format: "%.2f", rawBackendMicros)) µs/row (raw COPY): \(String(format: "%.2f", backendMicros / max(rawBackendMicros, 0.001)))×
               gateway peak RSS      \(rss.map { String(format: "%.1f MiB", Double($0) / 1024) } ?? "n/a")   (at the end: \(breakdown))
-              latency at \(latencyRate)/s    p50 \(percentiles[0] ?? "?") ms, p99 \(percentiles[1] ?? "?") ms, max \(percentiles[2] ?? "?") ms  (publish → transaction start of the COPY that stored it)
+              latency at \(latencyRate)/s    p50 \(percentiles[0] ?? "?") ms, p99 \(percentiles[1] ?? "?") ms, max \(percentiles[2] ?? "?") ms  (publish → transaction start of the COPY that stored it)\(conventionLine)
             """)
         await broker.stop()
         await cluster.stop()

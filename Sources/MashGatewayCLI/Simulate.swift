@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GatewayConfig
 import Simulator
 import UnixSignals
@@ -13,6 +14,10 @@ struct Simulate: AsyncParsableCommand {
             would), and answers commands (ack, then result; type "fail" fails). Uses mqtt.url from the configuration;
             with --device-password, each device logs in as its serial on its own connection instead (provision the logins
             first: mash-gateway devices add <serial> --mosquitto-passwd FILE --password PASSWORD).
+            --convention esphome publishes as ESPHome does (one value per {device}/sensor/{id}/state, {device}/status
+            online/offline); --convention tasmota as Tasmota does (tele/{device}/SENSOR every interval with Time in the
+            devices' --timezone, tele/{device}/STATE heartbeats, tele/{device}/LWT Online/Offline). The gateway must
+            have the convention in ingest.conventions.
             Unless --no-register, the devices (serials <prefix>-00001 …) are first added to the `devices` table of
             database.url when missing.
             """
@@ -40,10 +45,19 @@ struct Simulate: AsyncParsableCommand {
         valueName: "PASSWORD"))
     var devicePassword: String?
 
+    @Option(name: .long, help: "Firmware to imitate: native, esphome or tasmota.")
+    var convention: SimulatedConvention = .native
+
+    @Option(name: .long, help: "IANA time zone the devices are registered with (Tasmota's Time is local time in it; devices already registered keep theirs).")
+    var timezone = "UTC"
+
     func validate() throws {
         guard devices >= 1 else { throw ValidationError("--devices must be at least 1") }
         guard rate > 0 else { throw ValidationError("--rate must be positive (readings per second)") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive (seconds)") }
+        guard TimeZone(identifier: timezone) != nil else {
+            throw ValidationError("--timezone \"\(timezone)\" is not an IANA time zone name (e.g. Europe/Berlin or UTC)")
+        }
     }
 
     func run() async throws {
@@ -52,7 +66,7 @@ struct Simulate: AsyncParsableCommand {
         let fleet = Fleet(options: FleetOptions(
             devices: devices, rate: rate, duration: duration.map { .milliseconds(Int64($0 * 1000)) },
             mqttURL: configuration.mqtt.url, databaseURL: noRegister ? nil : configuration.database.url, prefix: prefix,
-            devicePassword: devicePassword),
+            devicePassword: devicePassword, convention: convention, timezone: timezone),
             logger: logger)
         let task = Task { try await fleet.run() }
         // SIGINT/SIGTERM end the run the normal way: statuses go offline and the report is printed.
@@ -73,3 +87,5 @@ struct Simulate: AsyncParsableCommand {
         print("simulate: \(report)")
     }
 }
+
+extension SimulatedConvention: ExpressibleByArgument {}

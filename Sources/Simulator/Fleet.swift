@@ -26,12 +26,19 @@ public struct FleetOptions: Sendable {
     /// (and always uses its serial in its topics), as a broker ACL of `devices/%u/#` requires;
     /// otherwise the whole fleet shares one connection with `mqttURL`'s login.
     public var devicePassword: String?
+    /// The firmware the devices imitate.
+    public var convention: SimulatedConvention
+    /// The devices' `timezone` (registered with them): Tasmota's `Time` is local time in it.
+    public var timezone: String
 
     public init(
         devices: Int, rate: Double, duration: Duration? = nil, mqttURL: String, databaseURL: String? = nil,
         prefix: String = "sim", heartbeatInterval: Duration = .seconds(30), offlineAtEnd: Bool = true, seed: UInt64 = 42,
-        devicePassword: String? = nil
+        devicePassword: String? = nil,
+        convention: SimulatedConvention = .native, timezone: String = "UTC"
     ) {
+        self.convention = convention
+        self.timezone = timezone
         self.devices = devices
         self.rate = rate
         self.duration = duration
@@ -64,15 +71,18 @@ public struct FleetReport: Sendable, CustomStringConvertible {
 ///
 /// All devices share one MQTT connection (one socket and thread instead of thousands), unless
 /// `devicePassword` gives each its own login and connection; each device has its own topics,
-/// values, heartbeat schedule and status. Telemetry rotates
-/// through every payload form of the contract. Commands on `devices/+/commands/+` are
+/// values, heartbeat schedule and status. Native telemetry rotates through every payload form of the
+/// contract; with ``SimulatedConvention/esphome`` or ``SimulatedConvention/tasmota`` the devices
+/// publish as that firmware does (contract §7). Commands on `devices/+/commands/+` are
 /// acknowledged and completed (a command whose type is `fail` fails), as firmware would.
 public final class Fleet: Sendable {
     private let options: FleetOptions
     private let logger: Logger
     private let answered = Atomic<Int>(0)
+    private let localTime: LocalTimeFormatter
 
     public init(options: FleetOptions, logger: Logger) {
+        self.localTime = LocalTimeFormatter(zone: options.timezone)
         self.options = options
         self.logger = logger
     }
@@ -101,7 +111,11 @@ public final class Fleet: Sendable {
         for client in clients { try await client.waitForConnection(timeout: .seconds(30)) }
         func clientFor(_ index: Int) -> MQTTClient { clients[clients.count == 1 ? 0 : index] }
         for (i, device) in devices.enumerated() {
-            _ = try? clientFor(i).publish(topic: "devices/\(device.topicKey)/status", payload: "online", qos: .atLeastOnce, retain: true)
+            _ = try? clientFor(i).publish(topic: statusTopic(device), payload: options.convention == .tasmota ? "Online" : "online",
+                                          qos: .atLeastOnce, retain: true)
+        }
+        if options.convention == .tasmota, options.rate / 4 > Double(devices.count) {
+            logger.warning("each device sends more than one SENSOR message per second; Tasmota's Time has whole seconds, so readings of one second are stored once")
         }
         logger.info("fleet started", metadata: ["devices": "\(devices.count)", "rate": "\(options.rate) readings/s"])
 
@@ -131,7 +145,15 @@ public final class Fleet: Sendable {
             while Double(report.heartbeats) < heartbeatPerSecond * elapsedSeconds {
                 devices[nextHeartbeat].uptimeSeconds = Int(elapsedSeconds)
                 let device = devices[nextHeartbeat]
-                _ = try? clientFor(nextHeartbeat).publish(topic: "devices/\(device.topicKey)/heartbeat", payload: TelemetryPayloads.heartbeat(device), qos: .atLeastOnce)
+                switch options.convention {
+                case .native:
+                    _ = try? clientFor(nextHeartbeat).publish(topic: "devices/\(device.topicKey)/heartbeat", payload: TelemetryPayloads.heartbeat(device), qos: .atLeastOnce)
+                case .esphome:
+                    break  // ESPHome has no heartbeat topic: its readings and status are its signs of life
+                case .tasmota:
+                    let state = ConventionPayloads.tasmotaState(device, time: localTime.string(millis: nowMillis))
+                    _ = try? clientFor(nextHeartbeat).publish(topic: state.topic, payload: state.payload, qos: .atLeastOnce)
+                }
                 report.heartbeats += 1
                 nextHeartbeat = (nextHeartbeat + 1) % devices.count
             }
@@ -143,19 +165,47 @@ public final class Fleet: Sendable {
             }
             try? await Task.sleep(for: .milliseconds(10))
         }
+        var last: MQTTOutgoingMessage?
         if options.offlineAtEnd {
-            for (i, device) in devices.enumerated() {
-                _ = try? clientFor(i).publish(topic: "devices/\(device.topicKey)/status", payload: "offline", qos: .atLeastOnce, retain: true)
+            let offline = Array((options.convention == .tasmota ? "Offline" : "offline").utf8)
+            for (i, device) in devices.enumerated().dropLast() {
+                _ = try? clientFor(i).publish(topic: statusTopic(device), payload: offline, qos: .atLeastOnce, retain: true)
             }
+            last = devices.last.map { MQTTOutgoingMessage(topic: statusTopic($0), payload: offline, qos: .atLeastOnce, retain: true) }
         }
         report.elapsed = clock.now - start
         report.commandsAnswered = answered.load(ordering: .relaxed)
-        // Waits (bounded) for the broker to acknowledge what is still in flight.
-        for client in clients { client.stop(finalMessage: nil, timeout: .seconds(10)) }
+        // Waits (bounded) for the broker to acknowledge what is still in flight. The last status goes out as
+        // the final message of the last connection, acknowledged after everything published before it on it.
+        for (i, client) in clients.enumerated() {
+            client.stop(finalMessage: i == clients.count - 1 ? last : nil, timeout: .seconds(10))
+        }
         return report
     }
 
+    /// Where the device's birth and will go.
+    private func statusTopic(_ device: SimulatedDevice) -> String {
+        switch options.convention {
+        case .native: "devices/\(device.topicKey)/status"
+        case .esphome: ConventionPayloads.esphomeStatus(device)
+        case .tasmota: ConventionPayloads.tasmotaLWT(device)
+        }
+    }
+
     private func publishTelemetry(_ device: SimulatedDevice, variant: Int, nowMillis: Int64, client: MQTTClient) -> (messages: Int, readings: Int) {
+        switch options.convention {
+        case .native: break
+        case .esphome:
+            for i in device.kind.sensors.indices {
+                let state = ConventionPayloads.esphomeState(device, sensor: i)
+                _ = try? client.publish(topic: state.topic, payload: state.payload, qos: .atLeastOnce)
+            }
+            return (device.kind.sensors.count, device.kind.sensors.count)
+        case .tasmota:
+            let sensor = ConventionPayloads.tasmotaSensor(device, time: localTime.string(millis: nowMillis))
+            _ = try? client.publish(topic: sensor.topic, payload: sensor.payload, qos: .atLeastOnce)
+            return (1, device.kind.sensors.count)
+        }
         let telemetry = "devices/\(device.topicKey)/telemetry"
         switch variant % 10 {
         case 0...4:
@@ -216,12 +266,13 @@ public final class Fleet: Sendable {
         defer { connection.close() }
         let rows = try connection.execute(
             """
-            INSERT INTO devices (name, device_type, serial_number, mac_address, user_id, model)
-            SELECT s, t, s, m, (SELECT id FROM users WHERE email = 'admin@localhost' AND deleted_at IS NULL), 'simulated'
+            INSERT INTO devices (name, device_type, serial_number, mac_address, user_id, model, timezone)
+            SELECT s, t, s, m, (SELECT id FROM users WHERE email = 'admin@localhost' AND deleted_at IS NULL), 'simulated', $4
             FROM unnest($1::text[], $2::text[], $3::text[]) AS u(s, t, m)
             ON CONFLICT DO NOTHING
             """,
-            [SQLText.plainArray(devices.map(\.serial)), SQLText.plainArray(devices.map(\.kind.deviceType)), SQLText.plainArray(devices.map(\.mac))]
+            [SQLText.plainArray(devices.map(\.serial)), SQLText.plainArray(devices.map(\.kind.deviceType)), SQLText.plainArray(devices.map(\.mac)),
+             options.timezone]
         )
         logger.info("fleet devices registered", metadata: ["added": "\(rows.affectedRows)", "devices": "\(devices.count)"])
     }

@@ -35,23 +35,30 @@ extension TelemetryDecoder {
     public func decodeSensorValue(_ payload: UnsafeRawBufferPointer, sensor: Substring, receivedAtMicros: Int64,
                                   into message: inout DecodedMessage) {
         message.removeAll(keepingCapacity: true)
-        switch Self.decodeBareValue(payload) {
-        case .success(let v):
-            let start = message.scratch.count
-            message.scratch.append(contentsOf: sensor.utf8)
-            message.readings.append(DecodedReading(
-                sensor: ByteRef(storage: .scratch, start: start, count: message.scratch.count - start),
-                scaledValue: v, timestampMicros: receivedAtMicros))
-        case .failure(var reject):
-            reject.sensor = String(sensor)
-            reject.detail = "sensor \"\(sensor)\": " + reject.detail
-            message.rejects.append(reject)
-        }
+        message.appendBareValue(Self.decodeBareValue(payload), sensor: sensor, receivedAtMicros: receivedAtMicros, mapped: false)
     }
 
     /// Convenience for `[UInt8]` payloads.
     public static func decodeBareValue(_ payload: [UInt8]) -> Result<Int64, ReadingReject> {
         payload.withUnsafeBytes { decodeBareValue($0) }
+    }
+}
+
+extension DecodedMessage {
+    /// One bare value of `sensor` (named by the topic) at the receive time, its name copied into
+    /// `scratch` (and offered to the device's `sensor_map` when `mapped`), or its reject.
+    mutating func appendBareValue(_ value: Result<Int64, ReadingReject>, sensor: Substring, receivedAtMicros: Int64, mapped: Bool) {
+        switch value {
+        case .success(let v):
+            let start = scratch.count
+            scratch.append(contentsOf: sensor.utf8)
+            let name = ByteRef(storage: .scratch, start: start, count: scratch.count - start)
+            readings.append(DecodedReading(sensor: name, scaledValue: v, timestampMicros: receivedAtMicros, mapKey: mapped ? name : nil))
+        case .failure(var reject):
+            reject.sensor = String(sensor)
+            reject.detail = "sensor \"\(sensor)\": " + reject.detail
+            rejects.append(reject)
+        }
     }
 }
 

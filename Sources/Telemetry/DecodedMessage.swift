@@ -32,9 +32,14 @@ public struct DecodedReading: Hashable, Sendable {
     public var metadata: ByteRef?
     /// True when a ts more than the tolerance in the future was replaced by the receive time.
     public var timestampReplaced: Bool
+    /// The key the device's `configuration.sensor_map` is asked with (ESPHome's object id, Tasmota's
+    /// `AM2301.Temperature`); when the map has it, its value names the sensor type instead of
+    /// ``sensor``. Nil for forms whose names are sensor types already (the native ones).
+    public var mapKey: ByteRef?
 
     public init(sensor: ByteRef, scaledValue: Int64, timestampMicros: Int64, quality: ReadingQuality? = nil,
-                metadata: ByteRef? = nil, timestampReplaced: Bool = false) {
+                metadata: ByteRef? = nil, timestampReplaced: Bool = false, mapKey: ByteRef? = nil) {
+        self.mapKey = mapKey
         self.sensor = sensor
         self.scaledValue = scaledValue
         self.timestampMicros = timestampMicros

@@ -15,9 +15,16 @@ public enum DeviceTopic: Hashable, Sendable {
     case operatorCommands(operator: Substring)
     case alertAck(operator: Substring, alertID: Substring)
     case alertResolve(operator: Substring, alertID: Substring)
+    /// Readings in another device convention's own form (ESPHome's state topics, Tasmota's `SENSOR`),
+    /// decoded by that convention; `item` is the sensor part of the topic (ESPHome's object id), or
+    /// empty when the payload names its sensors.
+    case conventionReadings(device: Substring, item: Substring, convention: DeviceConventionID)
+    /// A heartbeat in another convention's own form (Tasmota's `STATE`), decoded by that convention.
+    case conventionHeartbeat(device: Substring, convention: DeviceConventionID)
     case unknown
 
-    /// Classifies `topic` (contract §3 "Devices publish" and "Operators publish").
+    /// Classifies `topic` (contract §3 "Devices publish" and "Operators publish"): the native
+    /// convention only; ``DeviceConventions/Enabled`` classifies with every convention that is on.
     public init(parsing topic: String) {
         self = DeviceTopic.parse(topic[...])
     }
@@ -27,32 +34,15 @@ public enum DeviceTopic: Hashable, Sendable {
         self = DeviceTopic.parse(topic)
     }
 
-    private static func parse(_ topic: Substring) -> DeviceTopic {
-        // At most 5 segments are valid; split lazily and stop at the 6th.
-        var parts: (Substring, Substring, Substring, Substring, Substring) = ("", "", "", "", "")
-        var count = 0
-        var segmentStart = topic.startIndex
-        var i = topic.utf8.startIndex
-        let end = topic.utf8.endIndex
-        while true {
-            if i == end || topic.utf8[i] == UInt8(ascii: "/") {
-                let segment = topic[segmentStart..<i]
-                if segment.isEmpty || count == 5 { return .unknown }
-                switch count {
-                case 0: parts.0 = segment
-                case 1: parts.1 = segment
-                case 2: parts.2 = segment
-                case 3: parts.3 = segment
-                default: parts.4 = segment
-                }
-                count += 1
-                if i == end { break }
-                i = topic.utf8.index(after: i)
-                segmentStart = i
-            } else {
-                i = topic.utf8.index(after: i)
-            }
-        }
+    static func parse(_ topic: Substring) -> DeviceTopic {
+        guard let levels = TopicLevels(topic) else { return .unknown }
+        return parse(levels)
+    }
+
+    /// The native device topics and the operators' topics.
+    static func parse(_ levels: TopicLevels) -> DeviceTopic {
+        let count = levels.count
+        let parts = (levels[0], levels[1], levels[2], levels[3], levels[4])
         switch (parts.0, count) {
         case ("devices", 3):
             switch parts.2 {
@@ -86,7 +76,8 @@ public enum DeviceTopic: Hashable, Sendable {
     public var device: Substring? {
         switch self {
         case .telemetry(let d), .heartbeat(let d), .status(let d), .sensor(let d, _),
-             .commandAck(let d, _), .commandResult(let d, _):
+             .commandAck(let d, _), .commandResult(let d, _),
+             .conventionReadings(let d, _, _), .conventionHeartbeat(let d, _):
             return d
         default:
             return nil

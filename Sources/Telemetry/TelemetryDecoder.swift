@@ -109,14 +109,18 @@ struct TelemetryParser {
             cursor.skipWhitespace()
             guard cursor.atEnd else { throw cursor.fail("trailing characters after the JSON value") }
         } catch {
-            out.readings.removeAll(keepingCapacity: true)
-            out.rejects.removeAll(keepingCapacity: true)
-            out.rejects.append(ReadingReject(reason: .malformedPayload, detail: error.detail))
-            return
+            return rejectWhole(error.detail)
         }
         if out.readings.isEmpty && out.rejects.isEmpty {
             out.rejects.append(ReadingReject(reason: .malformedPayload, detail: "no readings in the message"))
         }
+    }
+
+    /// The whole message is `malformed_payload` (not JSON, too deep): whatever it produced so far is dropped.
+    mutating func rejectWhole(_ detail: String) {
+        out.readings.removeAll(keepingCapacity: true)
+        out.rejects.removeAll(keepingCapacity: true)
+        out.rejects.append(ReadingReject(reason: .malformedPayload, detail: detail))
     }
 
     /// One message object: form A or B when it has `readings` (object or array), else form C.
@@ -288,6 +292,7 @@ struct TelemetryParser {
         case .absent: break
         case .micros(let t): micros = t
         case .invalid(let s, let e): reject(.tsInvalid(start: s, end: e), sensor: sensor); return
+        case .unusable(let detail): reject(.timeUnusable(detail), sensor: sensor); return
         }
         out.readings.append(DecodedReading(
             sensor: sensor, scaledValue: scaled, timestampMicros: micros, quality: quality, metadata: metadata))
@@ -342,7 +347,8 @@ struct TelemetryParser {
         }
     }
 
-    enum TimestampField { case absent, micros(Int64), invalid(start: Int, end: Int) }
+    /// `unusable`: a time that cannot be placed in UTC, with the reason (cold path: a `String`).
+    enum TimestampField { case absent, micros(Int64), invalid(start: Int, end: Int), unusable(String) }
 
     /// A `ts`: RFC 3339 string, or epoch seconds (< 1e11) / milliseconds; `null` counts as absent.
     mutating func parseTimestamp(depth: Int) throws(JSONSyntaxError) -> TimestampField {
@@ -451,6 +457,9 @@ struct TelemetryParser {
                 case .invalid(let s, let e):
                     reject(.tsInvalid(start: s, end: e), sensor: reading.sensor)
                     continue
+                case .unusable(let detail):
+                    reject(.timeUnusable(detail), sensor: reading.sensor)
+                    continue
                 }
                 changed = true
             }
@@ -513,6 +522,7 @@ struct TelemetryParser {
         case valueNotFinite(start: Int, end: Int)
         case qualityInvalid(start: Int, end: Int)
         case tsInvalid(start: Int, end: Int)
+        case timeUnusable(String)
         case tsBefore2000(Int64), tsAfter9999(Int64), tsBeforeRetention(Int64, cutoff: Int64)
         case metadataNotObject
         case sensorNotString(index: Int), sensorMissing(index: Int), sensorEmpty(index: Int)
@@ -537,6 +547,7 @@ struct TelemetryParser {
             reason = .malformedPayload; what = "quality \(snippet(s, e)) is not good, uncertain or bad"
         case .tsInvalid(let s, let e):
             reason = .malformedPayload; what = "ts \(snippet(s, e)) is not an RFC 3339 timestamp or epoch number"
+        case .timeUnusable(let detail): reason = .malformedPayload; what = detail
         case .tsBefore2000(let t):
             reason = .timestampOutOfRange; what = "ts \(describe(t)) is before 2000-01-01T00:00:00Z"
         case .tsAfter9999(let t):

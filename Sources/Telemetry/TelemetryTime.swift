@@ -16,8 +16,16 @@ public enum TelemetryTime {
     /// digits (rounded half up to microseconds, as PostgreSQL does) and second 60 (counted into the
     /// next minute, as PostgreSQL does). Field ranges and days per month are checked.
     public static func parseRFC3339(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+        guard let (micros, hasOffset) = parseDateTime(bytes), hasOffset else { return nil }
+        return micros
+    }
+
+    /// Parses an RFC 3339 date-time whose offset may be missing (`2026-12-04T10:00:00`, as Tasmota's
+    /// `Time` is written): with an offset, the UTC instant; without, the local civil time counted as if
+    /// it were UTC, for the caller to place in the device's zone. Nil if it is neither.
+    public static func parseDateTime(_ bytes: UnsafeRawBufferPointer) -> (micros: Int64, hasOffset: Bool)? {
         let n = bytes.count
-        guard n >= 20 else { return nil }
+        guard n >= 19 else { return nil }
         func digits(_ at: Int, _ count: Int) -> Int? { DateTimeText.digits(bytes, at, count) }
         guard let year = digits(0, 4), bytes[4] == UInt8(ascii: "-"),
               let month = digits(5, 2), bytes[7] == UInt8(ascii: "-"),
@@ -31,7 +39,7 @@ public enum TelemetryTime {
         guard date.isValid, hour <= 23, minute <= 59, second <= 60 else { return nil }
         var i = 19
         var fractionMicros: Int64 = 0
-        if bytes[i] == UInt8(ascii: ".") {
+        if i < n, bytes[i] == UInt8(ascii: ".") {
             i += 1
             var count = 0
             var roundUp = false
@@ -48,24 +56,26 @@ public enum TelemetryTime {
             for _ in min(count, 6)..<6 { fractionMicros *= 10 }
             if roundUp { fractionMicros += 1 }
         }
-        guard i < n else { return nil }
         var offsetSeconds = 0
-        switch bytes[i] {
-        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
-            i += 1
-        case UInt8(ascii: "+"), UInt8(ascii: "-"):
-            guard i + 6 <= n, let oh = digits(i + 1, 2), bytes[i + 3] == UInt8(ascii: ":"),
-                  let om = digits(i + 4, 2), oh <= 23, om <= 59
-            else { return nil }
-            offsetSeconds = (oh * 60 + om) * 60 * (bytes[i] == UInt8(ascii: "-") ? -1 : 1)
-            i += 6
-        default:
-            return nil
+        let hasOffset = i < n
+        if hasOffset {
+            switch bytes[i] {
+            case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+                i += 1
+            case UInt8(ascii: "+"), UInt8(ascii: "-"):
+                guard i + 6 <= n, let oh = digits(i + 1, 2), bytes[i + 3] == UInt8(ascii: ":"),
+                      let om = digits(i + 4, 2), oh <= 23, om <= 59
+                else { return nil }
+                offsetSeconds = (oh * 60 + om) * 60 * (bytes[i] == UInt8(ascii: "-") ? -1 : 1)
+                i += 6
+            default:
+                return nil
+            }
         }
         guard i == n else { return nil }
         let days = date.dayNumber
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
-        return seconds * 1_000_000 + fractionMicros
+        return (seconds * 1_000_000 + fractionMicros, hasOffset)
     }
 
     /// Parses an RFC 3339 string; see ``parseRFC3339(_:)-(UnsafeRawBufferPointer)``.

@@ -78,6 +78,10 @@ struct InvalidCase: CustomTestStringConvertible, Sendable {
         .init("ingest: {ring_capacity_mb: 1, max_payload_bytes: 1000000}", "ingest.ring_capacity_mb", "max_payload_bytes"),
         .init("ingest: {spool_max_mb: 0}", "ingest.spool_max_mb", "1...16777216"),
         .init("ingest: {fsync_interval_ms: -1}", "ingest.fsync_interval_ms", "0...60000"),
+        .init("ingest: {conventions: [native, homie]}", "ingest.conventions", "\"homie\" is not allowed; use native, esphome or tasmota"),
+        .init("ingest: {conventions: []}", "ingest.conventions", "is empty; use at least one of native, esphome or tasmota"),
+        .init("ingest: {conventions: [tasmota, Tasmota]}", "ingest.conventions", "listed twice"),
+        .init("ingest: {conventions: {esphome: true}}", "ingest.conventions", "expected a list such as [native, esphome, tasmota]"),
         // partitions
         .init("partitions: {interval: year}", "partitions.interval", "use day, week or month"),
         .init("partitions: {retention_days: 0}", "partitions.retention_days", "1...36500"),

@@ -56,6 +56,7 @@ ingest:
   fsync_interval_ms: 0
   rejects_retention_days: 7
   reject_payload_bytes_per_device_hour: 4096
+  conventions: [Native, tasmota]
 partitions:
   interval: week
   retention_days: 30

@@ -35,10 +35,10 @@ final class IngestFixture: Sendable {
     }
 
     /// `extra` is appended to the config (YAML sections not otherwise set: partitions, presence, alerts…);
-    /// `ingest` lines go under `ingest:`. With `pooler`, `database.url` goes through it and `database.listen_url`
-    /// is the direct URL; `setup` is SQL run (as the superuser) before the gateway starts.
-    static func start(ingest: String = "", extra: String = "", cluster: TestPostgres? = nil, httpPort: Int? = nil,
-                      pooler: TestPgBouncer? = nil, setup: String = "") async throws -> IngestFixture {
+    /// `ingest` lines go under `ingest:`, `mqtt` lines under `mqtt:`. With `pooler`, `database.url` goes through
+    /// it and `database.listen_url` is the direct URL; `setup` is SQL run (as the superuser) before the gateway starts.
+    static func start(ingest: String = "", mqtt: String = "", extra: String = "", setup: String = "", cluster: TestPostgres? = nil,
+                      httpPort: Int? = nil, pooler: TestPgBouncer? = nil) async throws -> IngestFixture {
         let broker = try await TestBroker.start()
         let postgres: TestPostgres
         if let cluster { postgres = cluster } else { postgres = try await TestPostgres.shared() }
@@ -55,6 +55,7 @@ final class IngestFixture: Sendable {
             mqttURL: broker.url, databaseURL: pooler?.pooledURL(databaseURL) ?? databaseURL, listenURL: pooler == nil ? nil : databaseURL,
             spoolDirectory: spool, httpPort: httpPort, extra: extra)
             .replacingOccurrences(of: "ingest:\n  spool_dir: \(spool)", with: "ingest:\n  spool_dir: \(spool)\n" + ingest.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
+            .replacingOccurrences(of: "mqtt:\n", with: "mqtt:\n" + mqtt.split(separator: "\n").map { "  \($0)\n" }.joined())
         let gateway = try GatewayProcess.start(config: config)
         try await gateway.waitForLog("ingest ready")
         let device = try await MQTTProbe.connect(broker.url)
@@ -95,10 +96,10 @@ final class IngestFixture: Sendable {
 
     /// Runs `body` with a started fixture and always stops the gateway afterwards.
     static func with(
-        ingest: String = "", extra: String = "", cluster: TestPostgres? = nil, httpPort: Int? = nil,
-        pooler: TestPgBouncer? = nil, setup: String = "", _ body: (IngestFixture) async throws -> Void
+        ingest: String = "", mqtt: String = "", extra: String = "", setup: String = "", cluster: TestPostgres? = nil, httpPort: Int? = nil,
+        pooler: TestPgBouncer? = nil, _ body: (IngestFixture) async throws -> Void
     ) async throws {
-        let fixture = try await start(ingest: ingest, extra: extra, cluster: cluster, httpPort: httpPort, pooler: pooler, setup: setup)
+        let fixture = try await start(ingest: ingest, mqtt: mqtt, extra: extra, setup: setup, cluster: cluster, httpPort: httpPort, pooler: pooler)
         do {
             try await body(fixture)
         } catch {

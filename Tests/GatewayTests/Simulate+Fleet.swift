@@ -36,6 +36,44 @@ struct SimulateTests {
         }
     }
 
+    @Test("simulate --convention esphome|tasmota publishes as the firmware does: every reading stored, statuses and heartbeats are presence", arguments: ["esphome", "tasmota"])
+    func conventionFleet(convention: String) async throws {
+        try await IngestFixture.with(ingest: "conventions: [\(convention)]", extra: IngestFixture.controlConfig()) { f in
+            try await f.waitForControl()
+            // The fleet runs only 4 s: its messages must not race the gateway's subscriptions (3 for the
+            // convention, 3 for operators, 1 for the broker's drop counter).
+            try await f.waitForSubscriptions(7)
+            let config = "\(f.spoolDirectory)/../simulate-\(convention).yaml"  // its own: tests run side by side
+            try "mqtt:\n  url: \(f.broker.url)\ndatabase:\n  url: \(f.databaseURL)\n".write(toFile: config, atomically: true, encoding: .utf8)
+            // 6 devices at 20 readings/s: each Tasmota device sends a SENSOR message every 1.2 s (whole-second Time).
+            let fleet = try ChildProcess(
+                GatewayBinary.path, ["simulate", "--config", config, "--devices", "6", "--rate", "20", "--duration", "4",
+                                     "--prefix", "sim\(convention.prefix(1))", "--convention", convention, "--timezone", "Europe/Berlin"],
+                logPath: "\(f.spoolDirectory)/../simulate-\(convention).log")
+            let status = await fleet.waitForExit(timeout: .seconds(60))
+            #expect(status == 0, "\(fleet.output())")
+            let published = try #require(Self.published(fleet.output()), "no report line: \(fleet.output())")
+            #expect(published >= 40)
+            do {
+                try await waitUntil("all \(published) published readings stored") {
+                    try f.count("SELECT count(*) FROM sensor_readings") == published
+                }
+            } catch {
+                let rejects = (try? f.sql("SELECT reason || ': ' || detail FROM ingest_rejects LIMIT 3")) ?? "?"
+                Issue.record("\((try? f.count("SELECT count(*) FROM sensor_readings")) ?? -1) of \(published) stored; rejects: \(rejects); fleet: \(fleet.output().suffix(1500)); gateway: \(f.gateway.log.suffix(2500))")
+                throw error
+            }
+            #expect(try f.count("SELECT count(*) FROM ingest_rejects") == 0)
+            #expect(try f.count("SELECT count(*) FROM devices WHERE serial_number LIKE 'sim%' AND timezone = 'Europe/Berlin'") == 6)
+            // Their last word was the will's offline.
+            try await f.expectSQL("SELECT count(*) FROM devices WHERE serial_number LIKE 'sim%' AND status = 'offline' AND last_seen IS NOT NULL", "6")
+            if convention == "tasmota" {
+                // Local Time in Berlin, stored in UTC: within a minute of the receive time, not an hour or two off.
+                #expect(try f.count("SELECT count(*) FROM sensor_readings WHERE abs(extract(epoch FROM timestamp - created_at)) > 60") == 0)
+            }
+        }
+    }
+
     /// The readings count in the simulator's report ("published N messages with R readings …").
     static func published(_ output: String) -> Int? {
         guard let range = output.range(of: #"with (\d+) readings"#, options: .regularExpression) else { return nil }

@@ -1,9 +1,13 @@
+import Logging
 import Postgres
 import Telemetry
 
 /// The SQL behind ``DeviceDirectory`` and the decoding of its rows.
 enum DeviceQueries {
-    static let columns = "id::text, name, serial_number, mac_address, user_id::text, configuration::text"
+    static let columns = """
+        id::text, name, serial_number, mac_address, user_id::text, configuration::text, timezone,
+        (configuration -> 'sensor_map')::text
+        """
 
     /// Every live device, oldest first (so MAC collisions resolve the same way on every load).
     static let all = "SELECT \(columns) FROM devices WHERE deleted_at IS NULL ORDER BY created_at, id"
@@ -32,13 +36,21 @@ enum DeviceQueries {
         [String(key), DeviceKey.normalizedMAC(key), DeviceKey.normalizedUUID(key)]
     }
 
-    static func records(_ rows: PostgresRows) -> [DeviceRecord] {
+    /// The rows as records; a `sensor_map` that is not an object of strings is logged and left out.
+    static func records(_ rows: PostgresRows, logger: Logger) -> [DeviceRecord] {
         rows.rows.compactMap { row in
-            guard row.count == 6, let idText = row[0], let id = PackedUUID(idText) else { return nil }
-            return DeviceRecord(
+            guard row.count == 8, let idText = row[0], let id = PackedUUID(idText) else { return nil }
+            var record = DeviceRecord(
                 id: id, name: row[1] ?? "", serialNumber: row[2], macAddress: row[3],
-                ownerID: row[4], configuration: row[5]
+                ownerID: row[4], configuration: row[5], timezone: row[6]
             )
+            switch SensorMap.parse(json: row[7]) {
+            case .success(let map): record.sensorMap = map
+            case .failure(let problem):
+                logger.warning("device sensor_map ignored", metadata: ["device": "\(record.publishKey)", "problem": "\(problem.detail)"])
+            case nil: break
+            }
+            return record
         }
     }
 }

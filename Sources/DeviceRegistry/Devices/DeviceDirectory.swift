@@ -60,7 +60,7 @@ public final class DeviceDirectory: Sendable {
             try connection.execute(DeviceQueries.all)
         }
         queryCount.add(1, ordering: .relaxed)
-        let index = DeviceIndex(DeviceQueries.records(rows))
+        let index = DeviceIndex(DeviceQueries.records(rows, logger: logger))
         let count = index.count
         cache.withLock { cache in
             cache.index = index
@@ -111,7 +111,7 @@ public final class DeviceDirectory: Sendable {
             return .unavailable(error)
         }
         queryCount.add(1, ordering: .relaxed)
-        let records = DeviceQueries.records(rows)
+        let records = DeviceQueries.records(rows, logger: logger)
         let instant = now()
         return cache.withLock { cache in
             for record in records { cache.index.upsert(record) }
@@ -152,7 +152,7 @@ public final class DeviceDirectory: Sendable {
             try connection.execute(DeviceQueries.byID, [packed.string])
         }
         queryCount.add(1, ordering: .relaxed)
-        let record = DeviceQueries.records(rows).first
+        let record = DeviceQueries.records(rows, logger: logger).first
         cache.withLock { cache in
             if let record { cache.index.upsert(record) } else { cache.index.remove(id: packed) }
             // The change may have given an unknown key to this device (a new serial, an undeleted row).
@@ -192,7 +192,7 @@ public final class DeviceDirectory: Sendable {
             return try connection.execute(DeviceQueries.byKey, DeviceQueries.parameters(forKey: key))
         }
         queryCount.add(2, ordering: .relaxed)
-        let records = DeviceQueries.records(rows)
+        let records = DeviceQueries.records(rows, logger: logger)
         return cache.withLock { cache in
             cache.unknown.remove(key)
             for record in records { cache.index.upsert(record) }

@@ -1,3 +1,5 @@
+import Telemetry
+
 /// One live (not soft-deleted) `devices` row, as the ingest path, presence, commands and alerts need it.
 ///
 /// A value copied out of the directory's cache: it does not change when the row does; resolve again
@@ -13,11 +15,19 @@ public struct DeviceRecord: Sendable, Hashable {
     public var ownerID: String?
     /// `devices.configuration` as JSON text (e.g. `alert_rules` overrides); nil when NULL.
     public var configuration: String?
+    /// `devices.timezone` (an IANA name; the schema's default is `UTC`): the zone of local times a
+    /// device sends (Tasmota's `Time`). Nil when NULL.
+    public var timezone: String?
+    /// `devices.configuration.sensor_map`: firmware names → sensor types (ESPHome, Tasmota); nil when
+    /// absent or unusable (which is logged when the device is loaded).
+    public var sensorMap: SensorMap?
 
     public init(
         id: PackedUUID, name: String, serialNumber: String? = nil, macAddress: String? = nil,
-        ownerID: String? = nil, configuration: String? = nil
+        ownerID: String? = nil, configuration: String? = nil, timezone: String? = nil, sensorMap: SensorMap? = nil
     ) {
+        self.timezone = timezone
+        self.sensorMap = sensorMap
         self.id = id
         self.name = name
         self.serialNumber = serialNumber

@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import MQTT
 import ServiceLifecycle
+import Telemetry
 
 /// The gateway's broker connection: receives every message it subscribes to and hands it, still
 /// borrowed, to a sink.
@@ -17,6 +18,8 @@ public final class BrokerService: Service, Sendable {
     public typealias Sink = @Sendable (borrowing MQTTMessageView) -> Void
 
     private let settings: MQTTSettings
+    /// The device conventions whose topics are subscribed (`ingest.conventions`).
+    private let conventions: DeviceConventions.Enabled
     private let gate: Readiness
     private let sink: Sink
     private let logger: Logger
@@ -26,8 +29,12 @@ public final class BrokerService: Service, Sendable {
     public let started = Readiness()
     private let connection = BrokerConnectionGauges()
 
-    public init(settings: MQTTSettings, after gate: Readiness, logger: Logger, sink: @escaping Sink) {
+    public init(
+        settings: MQTTSettings, conventions: DeviceConventions.Enabled = DeviceConventions.Enabled(names: DeviceConventions.defaultNames),
+        after gate: Readiness, logger: Logger, sink: @escaping Sink
+    ) {
         self.settings = settings
+        self.conventions = conventions
         self.gate = gate
         self.sink = sink
         self.logger = logger
@@ -42,10 +49,12 @@ public final class BrokerService: Service, Sendable {
             return
         }
         let client = try makeClient()
-        for filter in SubscriptionTopics.all {
-            let shared = SubscriptionTopics.everyInstance.contains(filter) ? filter : settings.subscriptionFilter(filter)
-            try client.subscribe(shared, qos: MQTTQoS(rawValue: Int32(settings.qos)) ?? .atLeastOnce)
+        for subscription in SubscriptionTopics.all(conventions: conventions) {
+            let filter = subscription.everyInstance ? subscription.filter : settings.subscriptionFilter(subscription.filter)
+            try client.subscribe(filter, qos: MQTTQoS(rawValue: Int32(settings.qos)) ?? .atLeastOnce)
+            logger.debug("subscribing", metadata: ["filter": "\(filter)"])
         }
+        logger.info("device conventions on", metadata: ["conventions": "\(conventions.names.joined(separator: ", "))"])
         // Best effort: a broker whose ACL hides $SYS refuses it, and ingestion is unaffected.
         try client.subscribe(BrokerDropWatch.topic, qos: .atMostOnce)
         try client.start()

@@ -46,8 +46,13 @@ final class ControlRouter: ControlMessageSink {
     ) {
         let event: PresenceEvent
         switch topic {
-        case .heartbeat:
-            let firmware: String? = switch HeartbeatPayload.decode(payload) {
+        case .heartbeat, .conventionHeartbeat:
+            let decoded = if case .conventionHeartbeat(_, let convention) = topic {
+                convention.convention.decodeHeartbeat(payload)
+            } else {
+                HeartbeatPayload.decode(payload)
+            }
+            let firmware: String? = switch decoded {
             case .success(let heartbeat): heartbeat.firmware
             case .failure: nil
             }

@@ -8,6 +8,7 @@ import Presence
 import Prometheus
 import SchemaMigrations
 import ServiceLifecycle
+import Telemetry
 
 /// The daemon: every long-running part as a `Service` in one `ServiceGroup`.
 ///
@@ -38,7 +39,10 @@ public struct GatewayApp: Sendable {
         let ingest = IngestService(configuration: configuration, after: database.ready, control: control, liveness: liveness, logger: logger)
         let recorder = ingest.recorder
         let drops = BrokerDropWatch(logger: logger)
-        let broker = BrokerService(settings: configuration.mqtt, after: ingest.ready, logger: logger) { message in
+        let broker = BrokerService(
+            settings: configuration.mqtt, conventions: DeviceConventions.Enabled(names: configuration.ingest.conventions),
+            after: ingest.ready, logger: logger
+        ) { message in
             if message.topic.first == UInt8(ascii: "$"), drops.handle(message) { return }
             recorder.record(topic: message.topic, payload: message.payload, retained: message.retain)
         }

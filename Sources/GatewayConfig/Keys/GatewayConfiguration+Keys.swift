@@ -1,5 +1,6 @@
 import ConnectionURL
 import Postgres
+import Telemetry
 
 /// Every YAML key, each declared once, in documentation order (CONTRACT §2 names most of them).
 ///
@@ -142,6 +143,11 @@ extension GatewayConfiguration {
             Payload bytes of rejected messages stored per device (topic's first two levels) and \
             clock hour; beyond it the reject row keeps its reason and detail but not the payload \
             (counted in mash_ingest_reject_payload_bytes_cut_total). 0 stores no payloads.
+            """),
+        .nameList("ingest.conventions", \.ingest.conventions, allowed: DeviceConventions.names, """
+            Device conventions to accept, each subscribing to its own topics: native (devices/{device}/…), \
+            esphome ({device}/sensor/{id}/state, {device}/binary_sensor/{id}/state, {device}/status) and \
+            tasmota (tele/{device}/SENSOR, STATE, LWT). A convention that is off subscribes to nothing.
             """),
 
         // MARK: partitions

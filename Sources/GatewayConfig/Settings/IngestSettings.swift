@@ -1,3 +1,5 @@
+import Telemetry
+
 /// What happens to telemetry from a device key that matches no `devices` row.
 public enum UnknownDevicePolicy: String, Sendable, Equatable, CaseIterable {
     /// Stored in `ingest_rejects` with reason `unknown_device`.
@@ -29,6 +31,8 @@ public struct IngestSettings: Sendable, Equatable {
     public var rejectsRetentionDays: Int
     /// Payload bytes of rejects stored per device and hour; beyond it the row is kept without its payload.
     public var rejectPayloadBytesPerDeviceHour: Int
+    /// The device conventions switched on (names in `DeviceConventions`): what the gateway subscribes to.
+    public var conventions: [String]
 
     public init(
         batchSize: Int = 5000,
@@ -41,8 +45,10 @@ public struct IngestSettings: Sendable, Equatable {
         spoolMaxMegabytes: Int = 1024,
         fsyncIntervalMilliseconds: Int = 1000,
         rejectsRetentionDays: Int = 30,
-        rejectPayloadBytesPerDeviceHour: Int = 1_048_576
+        rejectPayloadBytesPerDeviceHour: Int = 1_048_576,
+        conventions: [String] = DeviceConventions.defaultNames
     ) {
+        self.conventions = conventions
         self.batchSize = batchSize
         self.flushIntervalMilliseconds = flushIntervalMilliseconds
         self.spoolDirectory = spoolDirectory

@@ -27,6 +27,10 @@ final class IngestConsumer: @unchecked Sendable {
     private let liveness: Liveness
     private let logger: Logger
     private let decoder: TelemetryDecoder
+    /// The device conventions switched on (`ingest.conventions`): how a topic is read.
+    private let conventions: DeviceConventions.Enabled
+    /// Devices' time zones, resolved once each (consumer thread only).
+    private let zones = LocalZones()
 
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
@@ -71,6 +75,7 @@ final class IngestConsumer: @unchecked Sendable {
         self.logger = logger
         self.decoder = TelemetryDecoder(maxDepth: settings.maxJSONDepth)
         self.payloadBudget = RejectPayloadBudget(bytesPerHour: settings.rejectPayloadBytesPerDeviceHour)
+        self.conventions = DeviceConventions.Enabled(names: settings.conventions)
         self.batch = pool.recycled.take() ?? ReadingBatch(capacity: settings.batchSize)
     }
 
@@ -188,14 +193,15 @@ final class IngestConsumer: @unchecked Sendable {
             return true
         }
         let topic = String(decoding: record.topic, as: UTF8.self)
-        let parsed = DeviceTopic(parsing: topic)
+        let parsed = conventions.classify(topic)
         switch parsed {
-        case .telemetry(let key), .sensor(let key, _):
+        case .telemetry(let key), .sensor(let key, _), .conventionReadings(let key, _, _):
             guard let device = resolve(key, record: record) else { return !isStoppingWithoutDatabase }
             ingest(record, device: device, topic: parsed)
             control?.deviceMessage(device, topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt,
                                    retained: record.flags & RingRecorder.retainedFlag != 0)
-        case .heartbeat(let key), .status(let key), .commandAck(let key, _), .commandResult(let key, _):
+        case .heartbeat(let key), .status(let key), .commandAck(let key, _), .commandResult(let key, _),
+             .conventionHeartbeat(let key, _):
             // Waits (in a loop, not by recursion: an outage can last hours) while the database cannot answer.
             while true {
                 switch devices.lookup(key) {
@@ -261,19 +267,32 @@ final class IngestConsumer: @unchecked Sendable {
 
     private func ingest(_ record: RingRecord, device: DeviceRecord, topic: DeviceTopic) {
         let payload = record.payload
-        if case .sensor(_, let sensor) = topic {
+        switch topic {
+        case .sensor(_, let sensor):
             decoder.decodeSensorValue(payload, sensor: sensor, receivedAtMicros: record.receivedAt, into: &decoded)
-        } else {
+        case .conventionReadings(_, let item, let convention):
+            let context = ReadingContext(
+                receivedAtMicros: record.receivedAt, retentionCutoffMicros: retentionCutoff,
+                futureToleranceMicros: decoder.futureToleranceMicros, zone: zones.lookup(device.timezone),
+                maxDepth: settings.maxJSONDepth)
+            convention.convention.decodeReadings(payload, item: item, context: context, into: &decoded)
+        default:
             decoder.decode(payload, receivedAtMicros: record.receivedAt, retentionCutoffMicros: retentionCutoff, into: &decoded)
         }
         let deviceID = device.id.halves
         // Nil (nothing watched on this device) keeps the loop free of that work.
         let watched = control?.watchedSensors(device)
         for reading in decoded.readings {
-            let sensorType = decoded.withBytes(reading.sensor, payload: payload) { sensors.lookup($0) }
+            let mapped = reading.mapKey.flatMap { key in
+                device.sensorMap.flatMap { map in decoded.withBytes(key, payload: payload) { map.sensorType(for: $0) } }
+            }
+            let sensorType = if let mapped {
+                mapped.withUnsafeBytes { sensors.lookup($0) }
+            } else {
+                decoded.withBytes(reading.sensor, payload: payload) { sensors.lookup($0) }
+            }
             guard let sensorType else {
-                let name = decoded.string(reading.sensor, payload: payload)
-                reject(record, payload: payload, .unknownSensor, "sensor \"\(name)\" is not a sensor_types name")
+                reject(record, payload: payload, .unknownSensor, unknownSensorDetail(reading, mapped: mapped, payload: payload))
                 continue
             }
             let quality: ReadingQuality? = sensorType.isOutOfBounds(reading.scaledValue) ? .bad : reading.quality
@@ -302,6 +321,18 @@ final class IngestConsumer: @unchecked Sendable {
         for rejected in decoded.rejects {
             reject(record, payload: payload, rejected.reason, rejected.detail)
         }
+    }
+
+    /// Why a reading's sensor is unknown, with the fix (cold path).
+    private func unknownSensorDetail(_ reading: DecodedReading, mapped: [UInt8]?, payload: UnsafeRawBufferPointer) -> String {
+        let name = decoded.string(reading.sensor, payload: payload)
+        guard let key = reading.mapKey.map({ decoded.string($0, payload: payload) }) else {
+            return "sensor \"\(name)\" is not a sensor_types name"
+        }
+        if let mapped {
+            return "configuration.sensor_map maps \"\(key)\" to \"\(String(decoding: mapped, as: UTF8.self))\", which is not a sensor_types name"
+        }
+        return "sensor \"\(name)\" is not a sensor_types name; map \"\(key)\" to one in the device's configuration.sensor_map"
     }
 
     private func reject(_ record: RingRecord, payload: UnsafeRawBufferPointer, _ reason: IngestRejectReason, _ detail: String) {
