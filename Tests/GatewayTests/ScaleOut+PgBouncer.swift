@@ -36,8 +36,9 @@ extension ScaleOutIntegrationTests {
             // `SET TIME ZONE 'UTC'` follows it onto every pooled server session (PgBouncer tracks TimeZone).
             do {
                 try await IngestFixture.with(
-                    ingest: "unknown_devices: register", extra: extra, cluster: postgres, httpPort: port, pooler: bouncer,
-                    setup: "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), 'Pacific/Kiritimati'); END $$"
+                    ingest: "unknown_devices: register", extra: extra,
+                    setup: "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), 'Pacific/Kiritimati'); END $$",
+                    cluster: postgres, httpPort: port, pooler: bouncer
                 ) { f in
                     try await f.waitForControl()
                     try await f.gateway.waitForLog("alerts ready")
