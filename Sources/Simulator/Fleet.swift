@@ -125,6 +125,10 @@ public final class Fleet: Sendable {
         var nextDevice = 0
         var messageNumber = 0
         var nextHeartbeat = 0
+        // A device never stamps two messages with the same millisecond (a real one reads its sensors at most
+        // once per stamp); after a stall the catch-up burst would otherwise repeat a stamp, and the gateway
+        // rightly stores such a repeat once.
+        var lastStamp = [Int64](repeating: 0, count: devices.count)
         var lastProgress = start
         let heartbeatPerSecond = Double(devices.count) / max(seconds(options.heartbeatInterval), 0.001)
         while !Task.isCancelled {
@@ -136,7 +140,9 @@ public final class Fleet: Sendable {
             while Double(report.readings) < options.rate * elapsedSeconds {
                 devices[nextDevice].step(random: &random)
                 let device = devices[nextDevice]
-                let sent = publishTelemetry(device, variant: messageNumber, nowMillis: nowMillis, client: clientFor(nextDevice))
+                let stamp = max(nowMillis, lastStamp[nextDevice] + 1)
+                lastStamp[nextDevice] = stamp
+                let sent = publishTelemetry(device, variant: messageNumber, nowMillis: stamp, client: clientFor(nextDevice))
                 report.messages += sent.messages
                 report.readings += sent.readings
                 messageNumber += 1
