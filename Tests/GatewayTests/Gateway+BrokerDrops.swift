@@ -16,7 +16,10 @@ struct BrokerDropTests {
         let publisher = try await MQTTProbe.connect(broker.url)
         defer { publisher.close() }
         for i in 0..<50 { try publisher.publish("x/y", "\(i)") }
-        try await gateway.waitForLog("the broker dropped messages")
+        // Either line reports the drops: "the broker dropped messages" when the gateway saw the counter before
+        // they happened, "the broker has dropped messages since it started" when its subscription to the
+        // counter was answered only after them (a slow, busy machine).
+        try await gateway.waitForLog("dropped messages")
         #expect(await gateway.terminate() == 0)
     }
 }

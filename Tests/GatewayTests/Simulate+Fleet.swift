@@ -31,7 +31,16 @@ struct SimulateTests {
             let published = try #require(Self.published(fleet.output()), "no report line: \(fleet.output())")
             #expect(published > 50)
             // Every payload form and key spelling the fleet uses was accepted.
-            try await waitUntil("all published readings stored") { try f.count("SELECT count(*) FROM sensor_readings") == published }
+            do {
+                try await waitUntil("all published readings stored") { try f.count("SELECT count(*) FROM sensor_readings") == published }
+            } catch {
+                let perDevice = try f.sql("""
+                    SELECT string_agg(d.serial_number || ':' || n, ' ' ORDER BY d.serial_number)
+                    FROM (SELECT device_id, count(*) AS n FROM sensor_readings GROUP BY device_id) r JOIN devices d ON d.id = r.device_id
+                    """)
+                Issue.record("stored \(try f.count("SELECT count(*) FROM sensor_readings")) of \(published); per device: \(perDevice); simulate: \(fleet.output())")
+                throw error
+            }
             #expect(try f.count("SELECT count(*) FROM ingest_rejects") == 0)
         }
     }
@@ -75,8 +84,12 @@ struct SimulateTests {
     }
 
     /// The readings count in the simulator's report ("published N messages with R readings …").
+    /// The readings count of the final report (`simulate: published … with N readings`), not of a progress
+    /// line logged every 5 s, which a slow run also prints.
     static func published(_ output: String) -> Int? {
-        guard let range = output.range(of: #"with (\d+) readings"#, options: .regularExpression) else { return nil }
-        return Int(output[range].split(separator: " ")[1])
+        guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix("simulate: published ") }) else { return nil }
+        let words = line.split(separator: " ")
+        guard words.count > 5, words[4] == "with" else { return nil }
+        return Int(words[5])
     }
 }
