@@ -11,6 +11,15 @@ public func replacingPassword(in url: String, with password: String) -> String? 
     return parts.prefix + parts.user + ":" + percentEncoded(password) + "@" + parts.rest
 }
 
+/// `url` logging in as `user` with `password` (both percent-encoded), whatever login it had.
+///
+/// For clients that connect once per identity, as simulated devices do under a broker ACL keyed on the
+/// user name. Returns nil when `url` has no `scheme://`; the result contains the password.
+public func replacingLogin(in url: String, user: String, password: String) -> String? {
+    guard let parts = PasswordLocation(url) else { return nil }
+    return parts.prefix + percentEncoded(user) + ":" + percentEncoded(password) + "@" + parts.rest
+}
+
 /// `url` without any password, and the password it held (percent-decoded; a `password=` query
 /// parameter counts too).
 ///

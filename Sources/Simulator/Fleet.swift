@@ -99,10 +99,10 @@ public final class Fleet: Sendable {
         }
         let clients: [MQTTClient]
         if let password = options.devicePassword {
-            let base = try MQTTURL(parsing: options.mqttURL)
+            _ = try MQTTURL(parsing: options.mqttURL)  // a bad URL is one clear error, before any connection
             clients = try devices.map { device in
-                try makeClient(url: Self.url(base, username: device.serial, password: password), clientID: device.serial,
-                               commandFilter: "devices/\(device.serial)/commands/+")
+                try makeClient(url: replacingLogin(in: options.mqttURL, user: device.serial, password: password) ?? options.mqttURL,
+                               clientID: device.serial, commandFilter: "devices/\(device.serial)/commands/+")
             }
         } else {
             clients = [try makeClient(url: options.mqttURL, clientID: "mash-sim-\(getpid())", commandFilter: "devices/+/commands/+")]
@@ -229,13 +229,6 @@ public final class Fleet: Sendable {
             return (device.kind.sensors.count, device.kind.sensors.count)
         }
         return (1, device.kind.sensors.count)
-    }
-
-    /// `base` with another login, as URL text (user and password percent-encoded).
-    static func url(_ base: MQTTURL, username: String, password: String) -> String {
-        let encode = { (text: String, allowed: CharacterSet) in text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text }
-        let host = base.host.contains(":") ? "[\(base.host)]" : base.host
-        return "\(base.useTLS ? "mqtts" : "mqtt")://\(encode(username, .urlUserAllowed)):\(encode(password, .urlPasswordAllowed))@\(host):\(base.port)"
     }
 
     private func makeClient(url: String, clientID: String, commandFilter: String) throws -> MQTTClient {

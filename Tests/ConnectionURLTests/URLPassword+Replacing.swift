@@ -30,6 +30,16 @@ import Testing
 
     @Test func notAURL() {
         #expect(replacingPassword(in: "host=h dbname=d", with: "x") == nil)
+        #expect(replacingLogin(in: "host=h dbname=d", user: "u", password: "x") == nil)
+    }
+
+    @Test func loginReplacesUserAndPassword() throws {
+        let url = try #require(replacingLogin(in: "mqtts://gw:old@broker:8883", user: "sim-00001", password: "p@ss:w"))
+        let parsed = try MQTTURL(parsing: url)
+        #expect(parsed.username == "sim-00001")
+        #expect(parsed.password == "p@ss:w")
+        #expect(parsed.host == "broker" && parsed.port == 8883 && parsed.useTLS)
+        #expect(replacingLogin(in: "mqtt://broker:1883", user: "d", password: "p") == "mqtt://d:p@broker:1883")
     }
 }
 
