@@ -82,12 +82,19 @@ public final class ChildProcess: @unchecked Sendable {
 }
 
 /// Runs a command to completion and returns its exit status and combined output.
+///
+/// Bounded: a command still running after `timeout` is killed with its whole process group (the
+/// child leads its own group, so `runuser`'s child and anything it forked go too) and the call
+/// throws, naming it. Callers wait synchronously, so an unbounded wait would hold a test — and,
+/// with the cooperative pool's few threads, the whole run — past every `.timeLimit`. The output
+/// goes to a file, not a pipe: a daemon the command leaves behind keeps no pipe open to wait on.
 @discardableResult
 public func runCommand(
     _ executable: String,
     _ arguments: [String],
     asUser user: String? = nil,
-    environment: [String: String]? = nil
+    environment: [String: String]? = nil,
+    timeout: Duration = .seconds(300)
 ) throws -> (status: Int32, output: String) {
     let process = Process()
     if let user, Harness.isRoot {
@@ -98,14 +105,30 @@ public func runCommand(
         process.arguments = arguments
     }
     if let environment { process.environment = environment }
-    let pipe = Pipe()
+    let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("mash-command-\(UUID().uuidString).out").path
+    _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: outputPath) }
+    let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
     process.standardInput = FileHandle.nullDevice
-    process.standardOutput = pipe
-    process.standardError = pipe
+    process.standardOutput = output
+    process.standardError = output
     try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    try? output.close()
+    let pid = process.processIdentifier
+    let timedOut = Atomic<Bool>(false)
+    let watchdog = DispatchWorkItem {
+        timedOut.store(true, ordering: .releasing)
+        kill(-pid, SIGKILL)
+        kill(pid, SIGKILL)
+    }
+    DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)), execute: watchdog)
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    watchdog.cancel()
+    let text = String(decoding: FileManager.default.contents(atPath: outputPath) ?? Data(), as: UTF8.self)
+    if timedOut.load(ordering: .acquiring) {
+        throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) was still running after \(timeout) and was killed; its output: \(text.suffix(2_000))")
+    }
+    return (process.terminationStatus, text)
 }
 
 /// Children still running when the test process exits are killed, so no server or gateway outlives its run.

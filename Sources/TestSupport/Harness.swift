@@ -31,21 +31,44 @@ public enum Harness {
         return dir
     }
 
+    /// Stops what runs of processes that are gone left running, and moves their folders aside to be
+    /// deleted on a background thread.
+    ///
+    /// Quick on purpose: this runs inside `root`'s one-time initialisation, which every test that
+    /// starts a server waits on, on the cooperative pool's few threads. Deleting a dead run's
+    /// folders (PostgreSQL clusters: tens of thousands of files) inline held every test for minutes.
     private static func cleanUpStaleRuns(in base: String) {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: base) else { return }
+        var trash: [String] = entries.filter { $0.hasPrefix(".trash-") }.map { "\(base)/\($0)" }
         for entry in entries {
             guard let pid = Int32(entry), pid != getpid(), kill(pid, 0) != 0 else { continue }
             let dir = "\(base)/\(entry)"
-            // Stop any PostgreSQL cluster, mosquitto and PgBouncer the dead run left behind.
-            if let enumerator = FileManager.default.enumerator(atPath: dir) {
-                for case let path as String in enumerator where path.hasSuffix("postmaster.pid") || path.hasSuffix("mosquitto.pid") || path.hasSuffix("pgbouncer.pid") {
-                    if let text = try? String(contentsOfFile: "\(dir)/\(path)", encoding: .utf8),
-                       let first = text.split(separator: "\n").first, let child = Int32(first.trimmingCharacters(in: .whitespaces)) {
-                        kill(child, SIGKILL)
-                    }
-                }
+            stopServers(leftIn: dir)
+            let aside = "\(base)/.trash-\(entry)-\(UUID().uuidString.prefix(8))"
+            if rename(dir, aside) == 0 { trash.append(aside) }
+        }
+        guard !trash.isEmpty else { return }
+        let thread = Thread { [trash] in
+            for dir in trash { try? FileManager.default.removeItem(atPath: dir) }
+        }
+        thread.name = "mash-tests-cleanup"
+        thread.qualityOfService = .background
+        thread.start()
+    }
+
+    /// SIGKILLs each PostgreSQL, mosquitto and PgBouncer whose pid file is in `dir` — only when that
+    /// pid still runs a program started on a file in `dir` (a pid from a dead run may be reused).
+    private static func stopServers(leftIn dir: String) {
+        guard let servers = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        for server in servers {
+            for pidFile in ["postmaster.pid", "data/postmaster.pid", "mosquitto.pid", "pgbouncer.pid"] {
+                guard let text = try? String(contentsOfFile: "\(dir)/\(server)/\(pidFile)", encoding: .utf8),
+                      let first = text.split(separator: "\n").first, let child = Int32(first.trimmingCharacters(in: .whitespaces)),
+                      let command = FileManager.default.contents(atPath: "/proc/\(child)/cmdline"),
+                      String(decoding: command, as: UTF8.self).contains(dir)
+                else { continue }
+                kill(child, SIGKILL)
             }
-            try? FileManager.default.removeItem(atPath: dir)
         }
     }
 }
