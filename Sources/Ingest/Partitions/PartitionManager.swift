@@ -102,10 +102,7 @@ public struct PartitionManager: Sendable {
     /// needs no tuple routing. Only as fresh as the last `refresh`; the writer checks in its
     /// transaction that the leaf is still attached.
     public func partition(coveringDays days: [Int64]) -> PartitionRange? {
-        guard let first = days.min(), let last = days.max() else { return nil }
-        let start = first * CivilDate.microsPerDay
-        let end = (last + 1) * CivilDate.microsPerDay
-        return known.first { $0.startMicros <= start && end <= $0.endMicros }
+        known.partition(coveringDays: days)
     }
 
     /// Creates the partition for `now` and the next `count` ones (so rows never wait for one); returns those created.

@@ -102,13 +102,19 @@ public final class BatchWriter: @unchecked Sendable {
         var partitionRetried = false
         var isolate = false
         var leafAllowed = target == .leaf
+        var leafChanged = false
         while true {
+            if leafChanged {
+                // The leaf was detached, dropped or re-bounded since the catalog was read: look
+                // again (creating a partition if one is missing) and write through the parent.
+                try reloadPartitions(for: batch, into: &result)
+                leafAllowed = false
+                leafChanged = false
+            }
             let leaf = leafAllowed && !isolate && mode != .staging ? partitions.partition(coveringDays: batch.days) : nil
             do throws(PostgresError) {
                 guard var attempt = isolate ? try writeIsolating(batch) : try writeOnce(batch, mode: mode, leaf: leaf) else {
-                    // The leaf was detached since the catalog was read: look again, write through the parent.
-                    try reloadPartitions(for: batch, into: &result)
-                    leafAllowed = false
+                    leafChanged = true
                     continue
                 }
                 attempt.duplicates += batch.duplicatesInBatch
@@ -123,9 +129,7 @@ public final class BatchWriter: @unchecked Sendable {
             } catch {
                 rollback()
                 if leaf != nil, Self.leafWentAway(error) {
-                    // Dropped, or replaced with other bounds, since the catalog was read.
-                    try reloadPartitions(for: batch, into: &result)
-                    leafAllowed = false
+                    leafChanged = true
                     continue
                 }
                 switch FailureKind(error) {
@@ -185,6 +189,7 @@ public final class BatchWriter: @unchecked Sendable {
                         rollback()
                         return nil
                     }
+                    result.leaf = leaf.name
                 } else {
                     result.inserted = try batch.withReadingsCopy { (data) throws(PostgresError) in try connection.copyIn(Self.copyReadings, data) }
                 }
