@@ -22,10 +22,10 @@ struct BatchWriterLeafPartitionTests {
             let day = target == .leaf ? micros(2026, 4, 1) : micros(2026, 5, 1)
             let inOne = try writer.write(Self.batch(f, at: day + 3_600_000_000, count: 50))
             #expect(inOne.inserted == 50)
-            #expect(inOne.leaf == (target == .leaf ? "sensor_readings_p20260401" : nil))
+            #expect(writer.lastLeaf == (target == .leaf ? "sensor_readings_p20260401" : nil))
             // 23:59:35 … 00:00:14: two partitions, so PostgreSQL routes the rows.
             let across = try writer.write(Self.batch(f, at: day + 86_375_000_000, count: 40))
-            #expect(across.inserted == 40 && across.leaf == nil)
+            #expect(across.inserted == 40 && writer.lastLeaf == nil)
             // A repeat still goes through the staging path and is stored once.
             let again = try writer.write(Self.batch(f, at: day + 3_600_000_000, count: 50, value: 2))
             #expect(again.inserted == 0 && again.duplicates == 50 && again.usedFallback)
@@ -41,11 +41,12 @@ struct BatchWriterLeafPartitionTests {
         let writer = try f.writer(retention: 36500)
         defer { writer.connection.close() }
         let day = micros(2026, 6, 10)
-        #expect(try writer.write(Self.batch(f, at: day + 60_000_000, count: 10)).leaf == "sensor_readings_p20260610")
+        #expect(try writer.write(Self.batch(f, at: day + 60_000_000, count: 10)).inserted == 10)
+        #expect(writer.lastLeaf == "sensor_readings_p20260610")
         // An operator archives the partition; the writer still has it in its cache.
         try f.db.execute("ALTER TABLE sensor_readings DETACH PARTITION sensor_readings_p20260610")
         let result = try writer.write(Self.batch(f, at: day + 7_200_000_000, count: 10))
-        #expect(result.inserted == 10 && result.leaf == nil)
+        #expect(result.inserted == 10 && writer.lastLeaf == nil)
         #expect(try f.count("SELECT count(*) FROM sensor_readings_p20260610") == 10, "the detached table got no new rows")
         #expect(try f.count() == 10, "the new rows are in sensor_readings, in a partition made again")
         #expect(try f.partitions().contains { $0.hasPrefix("sensor_readings_p20260610") })
@@ -56,10 +57,11 @@ struct BatchWriterLeafPartitionTests {
         let writer = try f.writer(retention: 36500)
         defer { writer.connection.close() }
         let day = micros(2026, 7, 10)
-        #expect(try writer.write(Self.batch(f, at: day + 60_000_000, count: 10)).leaf == "sensor_readings_p20260710")
+        #expect(try writer.write(Self.batch(f, at: day + 60_000_000, count: 10)).inserted == 10)
+        #expect(writer.lastLeaf == "sensor_readings_p20260710")
         try f.db.execute("DROP TABLE sensor_readings_p20260710")
         let result = try writer.write(Self.batch(f, at: day + 7_200_000_000, count: 10))
-        #expect(result.inserted == 10 && result.isolated == 0 && result.rejects == 0 && result.leaf == nil)
+        #expect(result.inserted == 10 && result.isolated == 0 && result.rejects == 0 && writer.lastLeaf == nil)
         #expect(try f.count() == 10)
     }
 }

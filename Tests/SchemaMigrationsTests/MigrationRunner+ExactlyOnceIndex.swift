@@ -81,7 +81,7 @@ struct MigrationRunnerExactlyOnceIndexTests {
         try connection.execute("SELECT mash_ensure_partition('2026-03-03', 'day')")
         try connection.execute("""
             INSERT INTO sensor_readings (device_id, sensor_type_id, value, timestamp)
-            SELECT device_id, sensor_type_id, 1, timestamp + interval '2 days' FROM sensor_readings ORDER BY timestamp DESC LIMIT 1
+            SELECT device_id, sensor_type_id, 1, timestamp + interval '1 day' FROM sensor_readings ORDER BY timestamp DESC LIMIT 1
             """)
         try Self.expectRepeatRefused(connection)
     }

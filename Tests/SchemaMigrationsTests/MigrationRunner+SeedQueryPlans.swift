@@ -74,7 +74,8 @@ struct MigrationRunnerSeedQueryPlanTests {
         ]
         for query in cases {
             let plan = try connection.execute("EXPLAIN (FORMAT JSON) \(query.sql)", query.parameters).rows[0][0] ?? ""
-            #expect(!plan.contains(#""Node Type": "Seq Scan""#), "\(query.name) reads a whole partition:\n\(plan)")
+            let wholePartitionReads = plan.matches(of: /"Node Type": "Seq Scan",[^{}]*"Relation Name": "sensor_readings/).count
+            #expect(wholePartitionReads == 0, "\(query.name) reads a whole partition:\n\(plan)")
             let used = try Self.parentIndexes(in: plan, connection)
             #expect(used == [query.index], "\(query.name) uses \(used), not \(query.index):\n\(plan)")
         }
@@ -86,7 +87,7 @@ struct MigrationRunnerSeedQueryPlanTests {
         var parents: Set<String> = []
         for name in names {
             let parent = try TestDatabase.value(connection, """
-                SELECT coalesce((SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = $1::regclass), $1)
+                SELECT coalesce((SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = $1::text::regclass), $1::text)
                 """, [name])
             parents.insert(parent ?? name)
         }

@@ -19,6 +19,9 @@ public final class BatchWriter: @unchecked Sendable {
     public let mode: ExactlyOnceMode
     public let target: CopyTarget
     public private(set) var partitions: PartitionManager
+    /// The partition the last `write` COPYed its readings into directly (`CopyTarget.leaf`); nil
+    /// when they went through `sensor_readings` and PostgreSQL routed them (or the write failed).
+    public private(set) var lastLeaf: String?
     let logger: Logger
     static let maxTransientRetries = 8
 
@@ -92,6 +95,7 @@ public final class BatchWriter: @unchecked Sendable {
     public func write(_ batch: ReadingBatch) throws(IngestWriteError) -> BatchWriteResult {
         var batch = batch
         batch.seal()  // no copy when the consumer sealed it already
+        lastLeaf = nil
         var result = BatchWriteResult(duplicates: batch.duplicatesInBatch)
         if batch.isEmpty { return result }
         result.partitionsCreated = try run("ensure partitions") { () throws(PostgresError) in
@@ -120,6 +124,7 @@ public final class BatchWriter: @unchecked Sendable {
                 attempt.duplicates += batch.duplicatesInBatch
                 attempt.partitionsCreated = result.partitionsCreated
                 attempt.usedFallback = mode != self.mode
+                lastLeaf = leaf?.name
                 if attempt.isolated > 0 || attempt.unstorableRejects > 0 {
                     logger.warning("batch had rows PostgreSQL refused; stored them as ingest_rejects", metadata: [
                         "isolated": "\(attempt.isolated)", "unstorable_rejects": "\(attempt.unstorableRejects)",
@@ -189,7 +194,6 @@ public final class BatchWriter: @unchecked Sendable {
                         rollback()
                         return nil
                     }
-                    result.leaf = leaf.name
                 } else {
                     result.inserted = try batch.withReadingsCopy { (data) throws(PostgresError) in try connection.copyIn(Self.copyReadings, data) }
                 }

@@ -30,12 +30,9 @@ public struct BatchWriteResult: Sendable, Equatable {
     public var partitionsCreated: [String]
     /// Whether the batch hit a repeat and went through the staging path (`optimistic` only).
     public var usedFallback: Bool
-    /// The partition the readings were COPYed into directly (`CopyTarget.leaf`); nil when they went
-    /// through `sensor_readings` and PostgreSQL routed them.
-    public var leaf: String?
 
     public init(inserted: Int = 0, duplicates: Int = 0, rejects: Int = 0, isolated: Int = 0,
-                unstorableRejects: Int = 0, partitionsCreated: [String] = [], usedFallback: Bool = false, leaf: String? = nil) {
+                unstorableRejects: Int = 0, partitionsCreated: [String] = [], usedFallback: Bool = false) {
         self.inserted = inserted
         self.duplicates = duplicates
         self.rejects = rejects
@@ -43,6 +40,5 @@ public struct BatchWriteResult: Sendable, Equatable {
         self.unstorableRejects = unstorableRejects
         self.partitionsCreated = partitionsCreated
         self.usedFallback = usedFallback
-        self.leaf = leaf
     }
 }
