@@ -73,18 +73,22 @@ extension EndToEndBenchmark {
         let rate = Double(run.readings) / seconds(elapsed)
         let backendMicros = Double(backendCPU1 - backendCPU0) / ticks * 1e6 / Double(run.readings)
 
-        let lastHour = try readLatencies(run, sql: """
+        let lastHourSQL = """
             SELECT sensor_type_id, timestamp, value FROM sensor_readings
             WHERE device_id = $1 AND timestamp >= $2::timestamp ORDER BY timestamp DESC
-            """, lastHour: true)
-        let latest = try readLatencies(run, sql: """
+            """
+        let latestSQL = """
             SELECT s.name, r.value, r.timestamp FROM sensor_types s
             CROSS JOIN LATERAL (
                 SELECT value, timestamp FROM sensor_readings
                 WHERE device_id = $1 AND sensor_type_id = s.id ORDER BY timestamp DESC LIMIT 1
             ) r
             WHERE s.name IN (\(prefillSensors.map { "'\($0)'" }.joined(separator: ", ")))
-            """, lastHour: false)
+            """
+        let lastHour = try readLatencies(run, sql: lastHourSQL, lastHour: true, prepared: false)
+        let lastHourPrepared = try readLatencies(run, sql: lastHourSQL, lastHour: true, prepared: true)
+        let latest = try readLatencies(run, sql: latestSQL, lastHour: false, prepared: false)
+        let latestPrepared = try readLatencies(run, sql: latestSQL, lastHour: false, prepared: true)
         return """
 
               prefilled \(run.rows) rows over \(prefillDays) daily partitions (\(size); loaded in \(String(format: "%.0f", loadSeconds)) s)
@@ -92,7 +96,11 @@ extension EndToEndBenchmark {
                 prefilled           \(format(rate)) readings/s   PostgreSQL CPU \(String(format: "%.2f", backendMicros)) µs/row
                 prefilled/empty     \(String(format: "%.2f", rate / run.emptyRate))× readings/s, \(String(format: "%.2f", backendMicros / max(run.emptyBackendMicros, 0.001)))× PostgreSQL CPU per row
                 last hour of one device                   \(lastHour)
+                  prepared                                \(lastHourPrepared)
                 latest value of each sensor of a device   \(latest)
+                  prepared                                \(latestPrepared)
+                (one statement per query: planned each time; prepared: PREPARE once, then EXECUTE — the plan is cached,
+                 as drivers that prepare do; a query without a time bound is planned over every partition)
             """
     }
 
@@ -185,10 +193,14 @@ extension EndToEndBenchmark {
     }
 
     /// p50/p99/max client-side wall time of `sql` for 500 random bench devices (after 50 to warm up),
-    /// with `$1` the device and, when `lastHour`, `$2` an hour ago.
-    static func readLatencies(_ run: PrefillRun, sql: String, lastHour: Bool) throws -> String {
+    /// with `$1` the device and, when `lastHour`, `$2` an hour ago. `prepared`: PREPARE once on the
+    /// connection, then EXECUTE with the values as literals (a device id is a UUID read from the table).
+    static func readLatencies(_ run: PrefillRun, sql: String, lastHour: Bool, prepared: Bool) throws -> String {
         let connection = try PostgresConnection.connect(run.database, applicationName: "mash-bench-reads")
         defer { connection.close() }
+        if prepared {
+            try connection.execute("PREPARE mash_bench_read(uuid\(lastHour ? ", timestamp" : "")) AS \(sql)")
+        }
         let devices = try connection.execute("SELECT id FROM devices WHERE device_type = 'bench'").rows.compactMap { $0[0] }
         var generator = SystemRandomNumberGenerator()
         let clock = ContinuousClock()
@@ -198,7 +210,9 @@ extension EndToEndBenchmark {
             let device = devices.randomElement(using: &generator) ?? ""
             let hourAgo = DateTimeText.format((Int64(Date().timeIntervalSince1970) - 3600) * 1_000_000, fraction: .sixDigitsUnlessZero)
             let began = clock.now
-            let rows = try connection.execute(sql, lastHour ? [device, hourAgo] : [device])
+            let rows = prepared
+                ? try connection.execute("EXECUTE mash_bench_read('\(device)'\(lastHour ? ", '\(hourAgo)'" : ""))")
+                : try connection.execute(sql, lastHour ? [device, hourAgo] : [device])
             let took = seconds(clock.now - began) * 1000
             if i >= 50 { samples.append(took); rowsSeen += rows.rows.count }
         }
