@@ -2,13 +2,14 @@
 // exactly-once modes — the raw binary COPY ceiling the end-to-end benchmark compares against.
 //
 //   mash-bench copy --database postgres://… [--rows 1000000] [--batch 5000] [--connections 1]
-//                   [--mode plain|staging|optimistic] [--duplicates 0.0] [--truncate] [--drop-dedup-index]
+//                   [--mode plain|staging|optimistic] [--target leaf|parent] [--duplicates 0.0] [--truncate]
+//   mash-bench copy --compare --database postgres://… (CopyBenchmark+Compare.swift: index layouts side by side)
 //
 // The database must be migrated (0003 included). Batches are built before the clock starts, so the
 // numbers are the database side: wall time of the writes, and the backends' CPU read from
 // /proc/<pg_backend_pid()>/stat (the server must run on this machine; otherwise "n/a").
-// --truncate empties sensor_readings first (bench databases only); --drop-dedup-index drops the
-// unique index of 0003 to measure COPY without it (then only --mode plain makes sense).
+// --truncate empties sensor_readings first (bench databases only). --target parent sends every COPY
+// through the partitioned parent (tuple routing) instead of the leaf a batch falls in.
 // --duplicates F re-sends a fraction F of each batch's rows in a later batch (redelivery).
 import Foundation
 import GatewayConfig
@@ -16,7 +17,7 @@ import Ingest
 import Postgres
 
 enum CopyBenchmark {
-    static let summary = "sensor_readings COPY rows/s and server CPU/row: plain | staging | optimistic (--database URL)"
+    static let summary = "sensor_readings COPY rows/s and server CPU/row: plain | staging | optimistic, leaf | parent; --compare: index layouts (--database URL)"
 
     static func run(_ args: [String]) throws {
         func option(_ name: String) -> String? {
@@ -29,15 +30,41 @@ enum CopyBenchmark {
         }
         let rows = option("--rows").flatMap { Int($0) } ?? 1_000_000
         let batchSize = option("--batch").flatMap { Int($0) } ?? 5000
+        if args.contains("--compare") {
+            try compare(url: url, rows: rows, batchSize: batchSize, repeats: option("--repeat").flatMap { Int($0) } ?? 1)
+            return
+        }
         let connections = max(1, option("--connections").flatMap { Int($0) } ?? 1)
         let mode = option("--mode").flatMap(ExactlyOnceMode.init(rawValue:)) ?? .optimistic
+        let target = option("--target").flatMap(CopyTarget.init(rawValue:)) ?? .leaf
         let duplicates = option("--duplicates").flatMap { Double($0) } ?? 0
-        let devices = 1000
-        let sensors = 4
 
         let setup = try PostgresConnection.connect(url, applicationName: "mash-bench-setup")
         if args.contains("--truncate") { try setup.execute("TRUNCATE sensor_readings") }
-        if args.contains("--drop-dedup-index") { try setup.execute("DROP INDEX IF EXISTS uq_sensor_readings_device_sensor_ts") }
+        let (deviceIDs, sensorIDs) = try prepareKeys(setup)
+        let settings = try setup.execute("SELECT current_setting('fsync'), current_setting('synchronous_commit'), current_setting('shared_buffers')").rows[0]
+        setup.close()
+
+        let start = Int64(Date().timeIntervalSince1970 * 1_000_000) - 3_600_000_000
+        let work = makeBatches(rows: rows, batchSize: batchSize, connections: connections, duplicates: duplicates,
+                               deviceIDs: deviceIDs, sensorIDs: sensorIDs, start: start)
+        let m = try measure(url: url, work: work, mode: mode, target: target, start: start)
+        print("copy: mode=\(mode.rawValue) target=\(target.rawValue) rows=\(rows) batch=\(batchSize) connections=\(connections) duplicates=\(duplicates)"
+              + " fsync=\(settings[0] ?? "?") synchronous_commit=\(settings[1] ?? "?") shared_buffers=\(settings[2] ?? "?")")
+        print(String(format: "  %.0f rows/s (%.2f s), inserted %d, duplicates skipped %d, failed batches %d",
+                     m.rowsPerSecond, m.seconds, m.inserted, m.duplicates, m.failures))
+        if let cpu = m.cpuMicrosPerRow {
+            print(String(format: "  server CPU: %.2f µs/row (%d backend(s))", cpu, connections))
+        } else {
+            print("  server CPU: n/a (backend not on this machine)")
+        }
+    }
+
+    static let devices = 1000
+    static let sensors = 4
+
+    /// Registers the benchmark's devices and sensor types (once) and returns their ids.
+    static func prepareKeys(_ setup: PostgresConnection) throws -> ([(UInt64, UInt64)], [(UInt64, UInt64)]) {
         try setup.execute("""
             INSERT INTO devices (name, device_type, serial_number)
             SELECT 'bench-' || g, 'bench', 'bench-' || g FROM generate_series(1, \(devices)) g
@@ -49,11 +76,15 @@ enum CopyBenchmark {
             """)
         let deviceIDs = try setup.execute("SELECT id FROM devices WHERE device_type = 'bench' ORDER BY serial_number").rows.compactMap { $0[0].flatMap(halves) }
         let sensorIDs = try setup.execute("SELECT id FROM sensor_types WHERE name LIKE 'bench\\_%' ORDER BY name").rows.compactMap { $0[0].flatMap(halves) }
-        let settings = try setup.execute("SELECT current_setting('fsync'), current_setting('synchronous_commit'), current_setting('shared_buffers')").rows[0]
-        setup.close()
+        return (deviceIDs, sensorIDs)
+    }
 
-        // Rows: unique (device, sensor, ts), time moving forward from now − 1 h, spread over the connections.
-        let start = Int64(Date().timeIntervalSince1970 * 1_000_000) - 3_600_000_000
+    /// Rows: unique (device, sensor, ts), time moving forward from `start`, spread over the connections.
+    /// Built before the clock starts, so the numbers are the database side.
+    static func makeBatches(
+        rows: Int, batchSize: Int, connections: Int, duplicates: Double,
+        deviceIDs: [(UInt64, UInt64)], sensorIDs: [(UInt64, UInt64)], start: Int64
+    ) -> [[ReadingBatch]] {
         let perConnection = rows / connections
         var work: [[ReadingBatch]] = []
         let metadata = Array(#"{"fw":"1.4.2"}"#.utf8)
@@ -86,10 +117,25 @@ enum CopyBenchmark {
             if !batch.isEmpty { batch.seal(); batches.append(batch) }
             work.append(batches)
         }
+        return work
+    }
 
-        let writers = try (0..<connections).map { _ in
-            try BatchWriter.connect(url: url, partitions: PartitionSettings(interval: .day), mode: mode, applicationName: "mash-bench-copy")
+    struct Measurement {
+        var rowsPerSecond: Double
+        var seconds: Double
+        var inserted: Int
+        var duplicates: Int
+        var failures: Int
+        /// Backend utime+stime per row written; nil when the server is not on this machine.
+        var cpuMicrosPerRow: Double?
+    }
+
+    /// Writes `work` (one list of batches per connection, each on its own thread) and measures it.
+    static func measure(url: String, work: [[ReadingBatch]], mode: ExactlyOnceMode, target: CopyTarget, start: Int64) throws -> Measurement {
+        let writers = try work.indices.map { _ in
+            try BatchWriter.connect(url: url, partitions: PartitionSettings(interval: .day), mode: mode, target: target, applicationName: "mash-bench-copy")
         }
+        defer { writers.forEach { $0.connection.close() } }
         for w in writers { _ = try w.premakePartitions(now: start) }
         for (w, batches) in zip(writers, work) {
             var manager = w.partitions
@@ -121,15 +167,8 @@ enum CopyBenchmark {
             guard let sum, let b = pair.0, let a = pair.1 else { return nil }
             return sum + Double(a - b) / Double(ticks)
         }
-        print("copy: mode=\(mode.rawValue) rows=\(rows) batch=\(batchSize) connections=\(connections) duplicates=\(duplicates)"
-              + " fsync=\(settings[0] ?? "?") synchronous_commit=\(settings[1] ?? "?") shared_buffers=\(settings[2] ?? "?")")
-        print(String(format: "  %.0f rows/s (%.2f s), inserted %d, duplicates skipped %d, failed batches %d",
-                     Double(inserted + dups) / seconds, seconds, inserted, dups, failures))
-        if let cpu {
-            print(String(format: "  server CPU: %.2f µs/row (%.2f s over %d backend(s))", cpu * 1e6 / Double(max(inserted + dups, 1)), cpu, pids.count))
-        } else {
-            print("  server CPU: n/a (backend not on this machine)")
-        }
+        return Measurement(rowsPerSecond: Double(inserted + dups) / seconds, seconds: seconds, inserted: inserted, duplicates: dups,
+                           failures: failures, cpuMicrosPerRow: cpu.map { $0 * 1e6 / Double(max(inserted + dups, 1)) })
     }
 
     final class Totals: @unchecked Sendable {

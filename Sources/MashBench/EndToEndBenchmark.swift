@@ -3,7 +3,7 @@
 //
 //   swift build -c release && .build/release/mash-bench e2e [--readings 1000000] [--devices 1000]
 //                                                           [--latency-seconds 20] [--latency-rate 10000]
-//                                                           [--convention esphome|tasmota]
+//                                                           [--convention esphome|tasmota] [--prefill N]
 //
 // Starts a private mosquitto (lossless settings) and a private PostgreSQL 15 with durable settings
 // (fsync, synchronous_commit, full_page_writes on), runs the release `mash-gateway` beside this
@@ -16,7 +16,9 @@
 //   - the raw COPY ceiling (2 connections, no MQTT) and the end-to-end/ceiling ratio;
 //   - with --convention, a second throughput phase in the same run with the same number of readings in
 //     that firmware's form (ESPHome: one value per message; Tasmota: tele/…/SENSOR, 4 per message), and
-//     its readings/s and gateway CPU per reading beside the native form's.
+//     its readings/s and gateway CPU per reading beside the native form's;
+//   - with --prefill N, the first phase again after loading N rows, and the seed's typical reads
+//     (EndToEndBenchmark+Prefill.swift).
 import Dispatch
 import Foundation
 import GatewayConfig
@@ -40,6 +42,7 @@ enum EndToEndBenchmark {
         let latencySeconds = option("--latency-seconds").flatMap { Int($0) } ?? 20
         let latencyRate = option("--latency-rate").flatMap { Int($0) } ?? 10_000
         let convention = option("--convention")
+        let prefillRows = option("--prefill").flatMap { Int($0) } ?? 0
         if let convention, !["esphome", "tasmota"].contains(convention) {
             print("e2e: --convention must be esphome or tasmota")
             exit(2)
@@ -49,7 +52,7 @@ enum EndToEndBenchmark {
         Task {
             do {
                 try await measure(readings: readings, devices: devices, latencySeconds: latencySeconds, latencyRate: latencyRate,
-                                  convention: convention)
+                                  convention: convention, prefillRows: prefillRows)
                 outcome.value = .success(())
             } catch {
                 outcome.value = .failure(error)
@@ -62,7 +65,7 @@ enum EndToEndBenchmark {
 
     final class Box<T>: @unchecked Sendable { var value: T? }
 
-    static func measure(readings: Int, devices: Int, latencySeconds: Int, latencyRate: Int, convention: String?) async throws {
+    static func measure(readings: Int, devices: Int, latencySeconds: Int, latencyRate: Int, convention: String?, prefillRows: Int = 0) async throws {
         print("e2e: starting a private mosquitto and a durable PostgreSQL 15…")
         let broker = try await TestBroker.start()
         let cluster = try await TestPostgres.start(durable: true)
@@ -182,6 +185,9 @@ enum EndToEndBenchmark {
             """, [String(latencyStart)]).rows[0]
         let rss = peakRSS(gatewayPID)
         let breakdown = residentBreakdown(gatewayPID)
+        let prefillLines = prefillRows <= 0 ? "" : try await prefillPhase(PrefillRun(
+            rows: prefillRows, cluster: cluster, database: database, setup: setup, publisher: publisher, broker: broker, keys: keys,
+            readings: readings, devices: devices, gatewayPID: gatewayPID, writerPIDs: backends, emptyRate: e2eRate, emptyBackendMicros: backendMicros))
         publisher.stop()
         _ = await gateway.terminate()
 
@@ -201,7 +207,7 @@ enum EndToEndBenchmark {
               gateway CPU           \(String(format: "%.2f", gatewayMicros)) µs/reading
               PostgreSQL CPU        \(String(format: "%.2f", backendMicros)) µs/row (gateway writers)  vs  \(String(format: "%.2f", rawBackendMicros)) µs/row (raw COPY): \(String(format: "%.2f", backendMicros / max(rawBackendMicros, 0.001)))×
               gateway peak RSS      \(rss.map { String(format: "%.1f MiB", Double($0) / 1024) } ?? "n/a")   (at the end: \(breakdown))
-              latency at \(latencyRate)/s    p50 \(percentiles[0] ?? "?") ms, p99 \(percentiles[1] ?? "?") ms, max \(percentiles[2] ?? "?") ms  (publish → transaction start of the COPY that stored it)\(conventionLine)
+              latency at \(latencyRate)/s    p50 \(percentiles[0] ?? "?") ms, p99 \(percentiles[1] ?? "?") ms, max \(percentiles[2] ?? "?") ms  (publish → transaction start of the COPY that stored it)\(conventionLine)\(prefillLines)
             """)
         await broker.stop()
         await cluster.stop()

@@ -95,6 +95,16 @@ public struct PartitionManager: Sendable {
         return created
     }
 
+    /// The one known partition that wholly covers every day in `days`, or nil when they span
+    /// several (or a partition bound falls inside one of them, or nothing is known yet).
+    ///
+    /// For `BatchWriter`'s COPY straight into the leaf: a batch whose days all lie in one partition
+    /// needs no tuple routing. Only as fresh as the last `refresh`; the writer checks in its
+    /// transaction that the leaf is still attached.
+    public func partition(coveringDays days: [Int64]) -> PartitionRange? {
+        known.partition(coveringDays: days)
+    }
+
     /// Creates the partition for `now` and the next `count` ones (so rows never wait for one); returns those created.
     @discardableResult
     public mutating func premake(now: Int64, count: Int, on connection: PostgresConnection) throws(PostgresError) -> [String] {

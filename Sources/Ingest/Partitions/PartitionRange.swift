@@ -37,4 +37,13 @@ extension [PartitionRange] {
         }
         return point < end ? point : nil
     }
+
+    /// The range that wholly covers every day in `days` (days since 1970-01-01), or nil when none
+    /// does: the days span two ranges, a bound falls inside one of them, or `days` is empty.
+    func partition(coveringDays days: [Int64]) -> PartitionRange? {
+        guard let firstDay = days.min(), let lastDay = days.max() else { return nil }
+        let start = firstDay * CivilDate.microsPerDay
+        let end = (lastDay + 1) * CivilDate.microsPerDay
+        return first { $0.startMicros <= start && end <= $0.endMicros }
+    }
 }

@@ -8,7 +8,8 @@ import WallTime
 ///
 /// One thread uses a writer at a time (it owns a libpq connection). `write` ensures the
 /// partitions (outside the batch transaction), then stores the readings exactly once by the
-/// chosen `ExactlyOnceMode`, then the rejects, and commits. Rows PostgreSQL refuses are isolated
+/// chosen `ExactlyOnceMode` — straight into the leaf partition when the batch falls in one
+/// (`CopyTarget`) — then the rejects, and commits. Rows PostgreSQL refuses are isolated
 /// by splitting the batch under savepoints and stored as `ingest_rejects` with the server's
 /// message, so one bad row never wedges the pipeline. Deadlocks between writers are retried.
 /// Only connection-level and server-level failures are thrown; the batch is then untouched in
@@ -16,13 +17,21 @@ import WallTime
 public final class BatchWriter: @unchecked Sendable {
     public let connection: PostgresConnection
     public let mode: ExactlyOnceMode
+    public let target: CopyTarget
     public private(set) var partitions: PartitionManager
+    /// The partition the last `write` COPYed its readings into directly (`CopyTarget.leaf`); nil
+    /// when they went through `sensor_readings` and PostgreSQL routed them (or the write failed).
+    public private(set) var lastLeaf: String?
     let logger: Logger
     static let maxTransientRetries = 8
 
     static let stagingTable = "mash_ingest_staging"
     static let copyReadings = "COPY sensor_readings (\(ReadingBatch.readingColumns)) FROM STDIN (FORMAT binary)"
     static let copyStaging = "COPY \(stagingTable) (\(ReadingBatch.readingColumns)) FROM STDIN (FORMAT binary)"
+    static let checkAttached = """
+        SELECT count(*) FROM pg_inherits
+        WHERE inhrelid = $1::regclass AND inhparent = 'sensor_readings'::regclass AND NOT inhdetachpending
+        """
     static let copyRejects = "COPY ingest_rejects (\(ReadingBatch.rejectColumns)) FROM STDIN (FORMAT binary)"
     static let insertFromStaging = """
         INSERT INTO sensor_readings (\(ReadingBatch.readingColumns)) \
@@ -31,22 +40,23 @@ public final class BatchWriter: @unchecked Sendable {
 
     public init(
         connection: PostgresConnection, partitions: PartitionSettings, mode: ExactlyOnceMode = .optimistic,
-        logger: Logger = Logger(label: "mash.ingest.writer")
+        target: CopyTarget = .leaf, logger: Logger = Logger(label: "mash.ingest.writer")
     ) {
         self.connection = connection
         self.partitions = PartitionManager(settings: partitions)
         self.mode = mode
+        self.target = target
         self.logger = logger
     }
 
     /// Opens a connection and a writer on it.
     public static func connect(
-        url: String, partitions: PartitionSettings, mode: ExactlyOnceMode = .optimistic,
+        url: String, partitions: PartitionSettings, mode: ExactlyOnceMode = .optimistic, target: CopyTarget = .leaf,
         applicationName: String = "mash-gateway-writer", logger: Logger = Logger(label: "mash.ingest.writer")
     ) throws(IngestWriteError) -> BatchWriter {
         do {
             let connection = try PostgresConnection.connect(url, applicationName: applicationName)
-            return BatchWriter(connection: connection, partitions: partitions, mode: mode, logger: logger)
+            return BatchWriter(connection: connection, partitions: partitions, mode: mode, target: target, logger: logger)
         } catch {
             throw IngestWriteError(.connectionLost, operation: "connect", underlying: error)
         }
@@ -85,6 +95,7 @@ public final class BatchWriter: @unchecked Sendable {
     public func write(_ batch: ReadingBatch) throws(IngestWriteError) -> BatchWriteResult {
         var batch = batch
         batch.seal()  // no copy when the consumer sealed it already
+        lastLeaf = nil
         var result = BatchWriteResult(duplicates: batch.duplicatesInBatch)
         if batch.isEmpty { return result }
         result.partitionsCreated = try run("ensure partitions") { () throws(PostgresError) in
@@ -94,12 +105,26 @@ public final class BatchWriter: @unchecked Sendable {
         var transientRetries = 0
         var partitionRetried = false
         var isolate = false
+        var leafAllowed = target == .leaf
+        var leafChanged = false
         while true {
+            if leafChanged {
+                // The leaf was detached, dropped or re-bounded since the catalog was read: look
+                // again (creating a partition if one is missing) and write through the parent.
+                try reloadPartitions(for: batch, into: &result)
+                leafAllowed = false
+                leafChanged = false
+            }
+            let leaf = leafAllowed && !isolate && mode != .staging ? partitions.partition(coveringDays: batch.days) : nil
             do throws(PostgresError) {
-                var attempt = isolate ? try writeIsolating(batch) : try writeOnce(batch, mode: mode)
+                guard var attempt = isolate ? try writeIsolating(batch) : try writeOnce(batch, mode: mode, leaf: leaf) else {
+                    leafChanged = true
+                    continue
+                }
                 attempt.duplicates += batch.duplicatesInBatch
                 attempt.partitionsCreated = result.partitionsCreated
                 attempt.usedFallback = mode != self.mode
+                lastLeaf = leaf?.name
                 if attempt.isolated > 0 || attempt.unstorableRejects > 0 {
                     logger.warning("batch had rows PostgreSQL refused; stored them as ingest_rejects", metadata: [
                         "isolated": "\(attempt.isolated)", "unstorable_rejects": "\(attempt.unstorableRejects)",
@@ -108,6 +133,10 @@ public final class BatchWriter: @unchecked Sendable {
                 return attempt
             } catch {
                 rollback()
+                if leaf != nil, Self.leafWentAway(error) {
+                    leafChanged = true
+                    continue
+                }
                 switch FailureKind(error) {
                 case .connection:
                     throw IngestWriteError(.connectionLost, operation: "write batch", underlying: error)
@@ -133,15 +162,41 @@ public final class BatchWriter: @unchecked Sendable {
         }
     }
 
-    /// The fast path: the whole batch in one transaction, no savepoints.
-    private func writeOnce(_ batch: ReadingBatch, mode: ExactlyOnceMode) throws(PostgresError) -> BatchWriteResult {
+    /// Forgets the partition cache and makes sure the batch's partitions exist again.
+    private func reloadPartitions(for batch: ReadingBatch, into result: inout BatchWriteResult) throws(IngestWriteError) {
+        partitions.invalidate()
+        result.partitionsCreated += try run("ensure partitions") { () throws(PostgresError) in
+            try partitions.ensure(days: batch.days, on: connection)
+        }
+    }
+
+    /// Whether a COPY into a leaf failed because the leaf is no longer what the cache said:
+    /// gone (42P01) or with other bounds (23514, the partition constraint).
+    static func leafWentAway(_ error: PostgresError) -> Bool {
+        error.sqlState == "42P01" || (error.sqlState == "23514" && error.message.contains("violates partition constraint"))
+    }
+
+    /// The fast path: the whole batch in one transaction, no savepoints. With `leaf`, the COPY
+    /// goes straight into that partition; nil when it turned out to be detached (rolled back).
+    private func writeOnce(_ batch: ReadingBatch, mode: ExactlyOnceMode, leaf: PartitionRange?) throws(PostgresError) -> BatchWriteResult? {
         try connection.execute("BEGIN")
         if mode == .staging, batch.readingCount > 0 { try createStaging() }
         var result = BatchWriteResult()
         if batch.readingCount > 0 {
             switch mode {
             case .plain, .optimistic:
-                result.inserted = try batch.withReadingsCopy { (data) throws(PostgresError) in try connection.copyIn(Self.copyReadings, data) }
+                if let leaf {
+                    let name = "\(try connection.quoteIdentifier(leaf.schema)).\(try connection.quoteIdentifier(leaf.name))"
+                    let copy = "COPY \(name) (\(ReadingBatch.readingColumns)) FROM STDIN (FORMAT binary)"
+                    result.inserted = try batch.withReadingsCopy { (data) throws(PostgresError) in try connection.copyIn(copy, data) }
+                    // The COPY holds the leaf's lock until COMMIT, so a detach cannot slip in after this check.
+                    guard try connection.execute(Self.checkAttached, [name])[0, "count"] == "1" else {
+                        rollback()
+                        return nil
+                    }
+                } else {
+                    result.inserted = try batch.withReadingsCopy { (data) throws(PostgresError) in try connection.copyIn(Self.copyReadings, data) }
+                }
             case .staging:
                 try batch.withReadingsCopy { (data) throws(PostgresError) in _ = try connection.copyIn(Self.copyStaging, data) }
                 result.inserted = try connection.execute(Self.insertFromStaging).affectedRows
