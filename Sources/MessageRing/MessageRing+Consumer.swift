@@ -67,6 +67,11 @@ extension MessageRing {
     /// Consumer thread only. After this the records are gone for good: not replayed after a crash,
     /// and their `topic`/`payload` views may be overwritten. Traps if `position` is behind the
     /// released tail or beyond the read cursor (a programming error).
+    ///
+    /// Memory: every released megabyte (a sixteenth of a smaller ring), the whole pages behind
+    /// `position` leave the process's resident set (`madvise(MADV_DONTNEED)`; see `ConsumedPages`),
+    /// before the producer may reuse them. So the ring costs resident memory for its backlog, not for
+    /// its capacity; the producer faults pages back in as it refills them.
     public func release(upTo position: RingPosition) {
         enterConsumer()
         defer { leaveConsumer() }
@@ -75,6 +80,7 @@ extension MessageRing {
             position.bytes >= released && position.bytes <= consumer.pointee.position,
             "MessageRing.release(upTo: \(position)) outside released \(released)...read \(consumer.pointee.position)")
         guard position.bytes > released else { return }
+        for pages in consumedPages.pointee.released(upTo: position.bytes) { mapping.discard(pages) }
         tailRecords.store(position.records, ordering: .relaxed)
         tail.store(position.bytes, ordering: .releasing)
     }

@@ -52,6 +52,8 @@ public final class MessageRing: @unchecked Sendable {
     let closedFlag: UnsafeAtomic<Bool>
     /// The head position covered by the last completed `sync()`; the lock serialises syncs.
     let syncedHead: Mutex<UInt64>
+    /// Consumer-side: the pages behind the tail still to be handed back to the kernel (see `release(upTo:)`).
+    let consumedPages: UnsafeMutablePointer<ConsumedPages>
 
     struct ProducerState {
         /// Where the next record goes; equals the published head.
@@ -135,10 +137,15 @@ public final class MessageRing: @unchecked Sendable {
             position: tailPosition, offset: Int(tailPosition % capacity64), cachedHead: validEnd,
             records: releasedRecords))
         syncedHead = Mutex(validEnd)
+        consumedPages = UnsafeMutablePointer.allocate(capacity: 1)
+        consumedPages.initialize(to: ConsumedPages(
+            capacity: capacity, dataOffset: RingLayout.headerSize, pageSize: RingMapping.pageSize,
+            chunk: ConsumedPages.defaultChunk(capacity: capacity, pageSize: RingMapping.pageSize), tail: tailPosition))
     }
 
     deinit {
         local.deallocate()
+        consumedPages.deallocate()
     }
 
     static func writeFreshHeader(_ base: UnsafeMutableRawPointer, capacity: Int) {

@@ -116,6 +116,16 @@ final class RingMapping {
         _ = try? systemCall("munmap", path: path) { munmap(base, size) }
     }
 
+    /// Drops `pages` (page-aligned offsets into the mapping) from the process's resident set.
+    ///
+    /// The mapping is shared, so nothing is lost: the contents stay in the page cache (or shared
+    /// memory) and come back on the next access. `madvise` fails only for a range outside the
+    /// mapping or not page-aligned, a programming error.
+    func discard(_ pages: Range<Int>) {
+        let result = madvise(base + pages.lowerBound, pages.count, MADV_DONTNEED)
+        assert(result == 0, "madvise(MADV_DONTNEED, \(pages)) failed: errno \(errno)")
+    }
+
     /// Writes the pages covering `offset..<offset+length` to the file and waits (MS_SYNC); no-op when anonymous.
     func sync(offset: Int, length: Int) throws(RingError) {
         guard let file, length > 0 else { return }

@@ -87,6 +87,14 @@ public final class Fleet: Sendable {
         self.logger = logger
     }
 
+    /// Registers the fleet's `devices` rows, as `run()` does first with `databaseURL`, without touching the
+    /// broker: a benchmark can then start a gateway on an already registered fleet.
+    public func registerDevices(databaseURL: String) throws {
+        var random = SplitMix64(seed: options.seed)
+        try register((1...max(options.devices, 1)).map { SimulatedDevice(index: $0, prefix: options.prefix, random: &random) },
+                     databaseURL: databaseURL)
+    }
+
     public func run() async throws -> FleetReport {
         var random = SplitMix64(seed: options.seed)
         var devices = (1...max(options.devices, 1)).map { SimulatedDevice(index: $0, prefix: options.prefix, random: &random) }

@@ -53,19 +53,30 @@ public final class DeviceDirectory: Sendable {
 
     /// Replaces the cache with every live device; call at start (and after missed notifications).
     ///
+    /// Reads the devices a page at a time from one snapshot into a cache sized once for all of them,
+    /// and shares the storage of texts that repeat across devices, so memory at start-up stays close
+    /// to what the cache keeps (see `DeviceQueries.forEachPage`, `TextInterner`).
+    ///
     /// - Returns: how many devices were loaded.
     @discardableResult
     public func load() throws(PostgresError) -> Int {
-        let rows = try lookups.run { connection throws(PostgresError) in
-            try connection.execute(DeviceQueries.all)
+        let logger = self.logger
+        let index = try lookups.run { connection throws(PostgresError) -> DeviceIndex in
+            var index = DeviceIndex()
+            var interner = TextInterner()
+            try DeviceQueries.forEachPage(on: connection, sizeHint: { index.reserveCapacity(devices: $0, macs: $1) }) { rows in
+                for record in DeviceQueries.records(rows, interning: &interner, logger: logger) { index.upsert(record) }
+            }
+            return index
         }
         queryCount.add(1, ordering: .relaxed)
-        let index = DeviceIndex(DeviceQueries.records(rows, logger: logger))
         let count = index.count
         cache.withLock { cache in
             cache.index = index
             cache.unknown.removeAll()
         }
+        // The pages of text the load went through are free now; hand them back instead of keeping them resident.
+        HeapTrim.releaseFreePages()
         logger.info("device cache loaded", metadata: ["devices": "\(count)"])
         return count
     }

@@ -18,6 +18,13 @@ struct DeviceIndex: Sendable {
 
     var count: Int { byID.count }
 
+    /// Makes room for `count` devices at once, so loading a large fleet does not grow (and copy) the tables step by step.
+    mutating func reserveCapacity(devices: Int, macs: Int) {
+        byID.reserveCapacity(devices)
+        bySerial.reserveCapacity(devices)
+        byMAC.reserveCapacity(macs)
+    }
+
     /// The id of the device `key` names; no reference counting, no allocation.
     func lookupID(_ key: Substring) -> PackedUUID? {
         if let id = bySerial[key] { return id }

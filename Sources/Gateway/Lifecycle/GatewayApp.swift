@@ -32,6 +32,7 @@ public struct GatewayApp: Sendable {
 
     /// Runs until SIGTERM/SIGINT; throws `StartupError` when the gateway must not start.
     public func run() async throws {
+        MallocTuning.apply()
         let notifier = SystemdNotifier()
         let database = DatabaseService(settings: configuration.database, migrations: try Migration.embedded, logger: logger, notifier: notifier)
         let control = ControlRouter(alertRules: configuration.alerts.rules, logger: logger)
