@@ -14,6 +14,9 @@
 //   - publish → committed latency p50/p99 at a steady rate (created_at, the transaction's start, minus
 //     the reading's ts, the publish time in ms);
 //   - the raw COPY ceiling (2 connections, no MQTT) and the end-to-end/ceiling ratio;
+//   - the machine's physical limit (EndToEndLimit.swift): the broker alone (the same messages to a bare
+//     libmosquitto subscriber that only ACKs), raw COPY and the gateway's decode/encode floor, summed as CPU
+//     per reading, and the end-to-end rate as a fraction of it;
 //   - with --convention, a second throughput phase in the same run with the same number of readings in
 //     that firmware's form (ESPHome: one value per message; Tasmota: tele/…/SENSOR, 4 per message), and
 //     its readings/s and gateway CPU per reading beside the native form's.
@@ -67,6 +70,8 @@ enum EndToEndBenchmark {
         let broker = try await TestBroker.start()
         let cluster = try await TestPostgres.start(durable: true)
         let database = try await cluster.migratedDatabase()
+        // The broker alone, before the gateway subscribes (so the broker delivers each message once).
+        let brokerAlone = try await EndToEndLimit.brokerAlone(broker: broker, readings: readings, devices: devices)
         let setup = try PostgresConnection.connect(database)
         try setup.execute("""
             INSERT INTO devices (name, device_type, serial_number)
@@ -86,7 +91,7 @@ enum EndToEndBenchmark {
             logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }), onMessage: { _ in })
         try publisher.start()
         try await publisher.waitForConnection(timeout: .seconds(10))
-        let keys = (1...devices).map { "devices/bench-\(String(repeating: "0", count: 5 - String($0).count))\($0)/telemetry" }
+        let keys = EndToEndLimit.topics(devices: devices)
 
         // Phase 1: throughput.
         let messages = readings / 4
@@ -100,11 +105,7 @@ enum EndToEndBenchmark {
         let clock = ContinuousClock()
         let began = clock.now
         for i in 0..<messages {
-            let ts = base + Int64(i / devices) * 1000
-            _ = try publisher.publish(
-                topic: keys[i % devices],
-                payload: #"{"ts":\#(ts),"readings":{"temperature":\#(20 + i % 10).5,"humidity":\#(40 + i % 20),"pressure":\#(1000 + i % 30).25,"co2":\#(400 + i % 200)}}"#,
-                qos: .atLeastOnce)
+            _ = try publisher.publish(topic: keys[i % devices], payload: EndToEndLimit.payload(i, devices: devices, base: base), qos: .atLeastOnce)
         }
         let published = clock.now - began
         try await waitForRows(readings, setup: setup, broker: broker)
@@ -203,6 +204,9 @@ enum EndToEndBenchmark {
               gateway peak RSS      \(rss.map { String(format: "%.1f MiB", Double($0) / 1024) } ?? "n/a")   (at the end: \(breakdown))
               latency at \(latencyRate)/s    p50 \(percentiles[0] ?? "?") ms, p99 \(percentiles[1] ?? "?") ms, max \(percentiles[2] ?? "?") ms  (publish → transaction start of the COPY that stored it)\(conventionLine)
             """)
+        let costs = EndToEndLimit.Costs(broker: brokerAlone.broker, subscriber: brokerAlone.subscriber, publisher: brokerAlone.publisher,
+                                        copy: rawBackendMicros, floor: EndToEndLimit.floor(readings: readings, devices: devices))
+        print(EndToEndLimit.report(costs, brokerAloneRate: brokerAlone.rate, e2eRate: e2eRate, gatewayMicros: gatewayMicros))
         await broker.stop()
         await cluster.stop()
     }
