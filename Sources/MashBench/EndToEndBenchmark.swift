@@ -3,7 +3,7 @@
 //
 //   swift build -c release && .build/release/mash-bench e2e [--readings 1000000] [--devices 1000]
 //                                                           [--latency-seconds 20] [--latency-rate 10000]
-//                                                           [--convention esphome|tasmota]
+//                                                           [--convention esphome|tasmota] [--interval-flush]
 //
 // Starts a private mosquitto (lossless settings) and a private PostgreSQL 15 with durable settings
 // (fsync, synchronous_commit, full_page_writes on), runs the release `mash-gateway` beside this
@@ -43,6 +43,8 @@ enum EndToEndBenchmark {
         let latencySeconds = option("--latency-seconds").flatMap { Int($0) } ?? 20
         let latencyRate = option("--latency-rate").flatMap { Int($0) } ?? 10_000
         let convention = option("--convention")
+        // The flush as it was before `ingest.flush_when_writer_free` (size or interval only), for before/after runs.
+        let intervalFlush = args.contains("--interval-flush")
         if let convention, !["esphome", "tasmota"].contains(convention) {
             print("e2e: --convention must be esphome or tasmota")
             exit(2)
@@ -52,7 +54,7 @@ enum EndToEndBenchmark {
         Task {
             do {
                 try await measure(readings: readings, devices: devices, latencySeconds: latencySeconds, latencyRate: latencyRate,
-                                  convention: convention)
+                                  convention: convention, intervalFlush: intervalFlush)
                 outcome.value = .success(())
             } catch {
                 outcome.value = .failure(error)
@@ -65,7 +67,7 @@ enum EndToEndBenchmark {
 
     final class Box<T>: @unchecked Sendable { var value: T? }
 
-    static func measure(readings: Int, devices: Int, latencySeconds: Int, latencyRate: Int, convention: String?) async throws {
+    static func measure(readings: Int, devices: Int, latencySeconds: Int, latencyRate: Int, convention: String?, intervalFlush: Bool = false) async throws {
         print("e2e: starting a private mosquitto and a durable PostgreSQL 15…")
         let broker = try await TestBroker.start()
         let cluster = try await TestPostgres.start(durable: true)
@@ -81,7 +83,7 @@ enum EndToEndBenchmark {
         let port = try freeLoopbackPort()
         let config = try testGatewayConfig(mqttURL: broker.url, databaseURL: database, clientID: "mash-bench", spoolDirectory: spool, httpPort: port)
             .replacingOccurrences(of: "level: debug", with: "level: info")
-            .replacingOccurrences(of: "ingest:\n", with: "ingest:\n  conventions: [native, esphome, tasmota]\n")
+            .replacingOccurrences(of: "ingest:\n", with: "ingest:\n  conventions: [native, esphome, tasmota]\n" + (intervalFlush ? "  flush_when_writer_free: false\n" : ""))
         let gateway = try GatewayProcess.start(config: config, environment: ProcessInfo.processInfo.environment["MASH_BENCH_GATEWAY_ENV"].map { entry in Dictionary(uniqueKeysWithValues: entry.split(separator: ",").map { pair in let kv = pair.split(separator: "=", maxSplits: 1).map(String.init); return (kv[0], kv.count > 1 ? kv[1] : "") }) } ?? [:])
         try await gateway.waitForLog("ingest ready")
         let gatewayPID = gateway.process.pid
@@ -195,7 +197,7 @@ enum EndToEndBenchmark {
         print("""
 
             mash-bench e2e — \(readings) readings (4 per message, \(devices) devices, QoS 1), one 2-core machine
-            PostgreSQL: fsync=\(settings[0] ?? "?") synchronous_commit=\(settings[1] ?? "?"); writer connections 2, batch 5000, flush 200 ms
+            PostgreSQL: fsync=\(settings[0] ?? "?") synchronous_commit=\(settings[1] ?? "?"); writer connections 2, batch 5000, flush \(intervalFlush ? "at 5000 rows or 200 ms only" : "when a writer is free, 200 ms at most")
               end to end            \(format(e2eRate)) readings/s   (\(String(format: "%.1f", seconds(elapsed))) s; publisher done after \(String(format: "%.1f", seconds(published))) s)
               raw COPY ceiling      \(format(ceiling)) rows/s       (same rows, same table, 2 connections, no MQTT)
               ratio                 \(String(format: "%.2f", e2eRate / ceiling))
