@@ -165,7 +165,8 @@ let package = Package(
         // MARK: Benchmarks: a command that prints numbers (`swift run -c release mash-bench`).
         .executableTarget(
             name: "MashBench",
-            dependencies: ["Telemetry", "WallTime", "MessageRing", "Postgres", "MQTT", "Ingest", "GatewayConfig", "Simulator", "TestSupport"]
+            dependencies: ["Telemetry", "WallTime", "MessageRing", "Postgres", "MQTT", "Ingest", "GatewayConfig", "Simulator", "TestSupport",
+                           "CMosquitto"]
         ),
 
         // MARK: Tests. TestSupport starts a private mosquitto and PostgreSQL on loopback.

@@ -3,7 +3,7 @@
 //
 //   swift build -c release && .build/release/mash-bench e2e [--readings 1000000] [--devices 1000]
 //                                                           [--latency-seconds 20] [--latency-rate 10000]
-//                                                           [--convention esphome|tasmota] [--prefill N]
+//                                                           [--convention esphome|tasmota] [--prefill N] [--interval-flush]
 //
 // Starts a private mosquitto (lossless settings) and a private PostgreSQL 15 with durable settings
 // (fsync, synchronous_commit, full_page_writes on), runs the release `mash-gateway` beside this
@@ -14,6 +14,9 @@
 //   - publish → committed latency p50/p99 at a steady rate (created_at, the transaction's start, minus
 //     the reading's ts, the publish time in ms);
 //   - the raw COPY ceiling (2 connections, no MQTT) and the end-to-end/ceiling ratio;
+//   - the machine's physical limit (EndToEndLimit.swift): the broker alone (the same messages to a bare
+//     libmosquitto subscriber that only ACKs), raw COPY and the gateway's decode/encode floor, summed as CPU
+//     per reading, and the end-to-end rate as a fraction of it;
 //   - with --convention, a second throughput phase in the same run with the same number of readings in
 //     that firmware's form (ESPHome: one value per message; Tasmota: tele/…/SENSOR, 4 per message), and
 //     its readings/s and gateway CPU per reading beside the native form's;
@@ -43,6 +46,8 @@ enum EndToEndBenchmark {
         let latencyRate = option("--latency-rate").flatMap { Int($0) } ?? 10_000
         let convention = option("--convention")
         let prefillRows = option("--prefill").flatMap { Int($0) } ?? 0
+        // The flush as it was before `ingest.flush_when_writer_free` (size or interval only), for before/after runs.
+        let intervalFlush = args.contains("--interval-flush")
         if let convention, !["esphome", "tasmota"].contains(convention) {
             print("e2e: --convention must be esphome or tasmota")
             exit(2)
@@ -52,7 +57,7 @@ enum EndToEndBenchmark {
         Task {
             do {
                 try await measure(readings: readings, devices: devices, latencySeconds: latencySeconds, latencyRate: latencyRate,
-                                  convention: convention, prefillRows: prefillRows)
+                                  convention: convention, prefillRows: prefillRows, intervalFlush: intervalFlush)
                 outcome.value = .success(())
             } catch {
                 outcome.value = .failure(error)
@@ -65,11 +70,13 @@ enum EndToEndBenchmark {
 
     final class Box<T>: @unchecked Sendable { var value: T? }
 
-    static func measure(readings: Int, devices: Int, latencySeconds: Int, latencyRate: Int, convention: String?, prefillRows: Int = 0) async throws {
+    static func measure(readings: Int, devices: Int, latencySeconds: Int, latencyRate: Int, convention: String?, prefillRows: Int = 0, intervalFlush: Bool = false) async throws {
         print("e2e: starting a private mosquitto and a durable PostgreSQL 15…")
         let broker = try await TestBroker.start()
         let cluster = try await TestPostgres.start(durable: true)
         let database = try await cluster.migratedDatabase()
+        // The broker alone, before the gateway subscribes (so the broker delivers each message once).
+        let brokerAlone = try await EndToEndLimit.brokerAlone(broker: broker, readings: readings, devices: devices)
         let setup = try PostgresConnection.connect(database)
         try setup.execute("""
             INSERT INTO devices (name, device_type, serial_number)
@@ -79,7 +86,7 @@ enum EndToEndBenchmark {
         let port = try freeLoopbackPort()
         let config = try testGatewayConfig(mqttURL: broker.url, databaseURL: database, clientID: "mash-bench", spoolDirectory: spool, httpPort: port)
             .replacingOccurrences(of: "level: debug", with: "level: info")
-            .replacingOccurrences(of: "ingest:\n", with: "ingest:\n  conventions: [native, esphome, tasmota]\n")
+            .replacingOccurrences(of: "ingest:\n", with: "ingest:\n  conventions: [native, esphome, tasmota]\n" + (intervalFlush ? "  flush_when_writer_free: false\n" : ""))
         let gateway = try GatewayProcess.start(config: config, environment: ProcessInfo.processInfo.environment["MASH_BENCH_GATEWAY_ENV"].map { entry in Dictionary(uniqueKeysWithValues: entry.split(separator: ",").map { pair in let kv = pair.split(separator: "=", maxSplits: 1).map(String.init); return (kv[0], kv.count > 1 ? kv[1] : "") }) } ?? [:])
         try await gateway.waitForLog("ingest ready")
         let gatewayPID = gateway.process.pid
@@ -89,7 +96,7 @@ enum EndToEndBenchmark {
             logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }), onMessage: { _ in })
         try publisher.start()
         try await publisher.waitForConnection(timeout: .seconds(10))
-        let keys = (1...devices).map { "devices/bench-\(String(repeating: "0", count: 5 - String($0).count))\($0)/telemetry" }
+        let keys = EndToEndLimit.topics(devices: devices)
 
         // Phase 1: throughput.
         let messages = readings / 4
@@ -103,11 +110,7 @@ enum EndToEndBenchmark {
         let clock = ContinuousClock()
         let began = clock.now
         for i in 0..<messages {
-            let ts = base + Int64(i / devices) * 1000
-            _ = try publisher.publish(
-                topic: keys[i % devices],
-                payload: #"{"ts":\#(ts),"readings":{"temperature":\#(20 + i % 10).5,"humidity":\#(40 + i % 20),"pressure":\#(1000 + i % 30).25,"co2":\#(400 + i % 200)}}"#,
-                qos: .atLeastOnce)
+            _ = try publisher.publish(topic: keys[i % devices], payload: EndToEndLimit.payload(i, devices: devices, base: base), qos: .atLeastOnce)
         }
         let published = clock.now - began
         try await waitForRows(readings, setup: setup, broker: broker)
@@ -200,7 +203,7 @@ enum EndToEndBenchmark {
         print("""
 
             mash-bench e2e — \(readings) readings (4 per message, \(devices) devices, QoS 1), one 2-core machine
-            PostgreSQL: fsync=\(settings[0] ?? "?") synchronous_commit=\(settings[1] ?? "?"); writer connections 2, batch 5000, flush 200 ms
+            PostgreSQL: fsync=\(settings[0] ?? "?") synchronous_commit=\(settings[1] ?? "?"); writer connections 2, batch 5000, flush \(intervalFlush ? "at 5000 rows or 200 ms only" : "when a writer is free, 200 ms at most")
               end to end            \(format(e2eRate)) readings/s   (\(String(format: "%.1f", seconds(elapsed))) s; publisher done after \(String(format: "%.1f", seconds(published))) s)
               raw COPY ceiling      \(format(ceiling)) rows/s       (same rows, same table, 2 connections, no MQTT)
               ratio                 \(String(format: "%.2f", e2eRate / ceiling))
@@ -209,6 +212,9 @@ enum EndToEndBenchmark {
               gateway peak RSS      \(rss.map { String(format: "%.1f MiB", Double($0) / 1024) } ?? "n/a")   (at the end: \(breakdown))
               latency at \(latencyRate)/s    p50 \(percentiles[0] ?? "?") ms, p99 \(percentiles[1] ?? "?") ms, max \(percentiles[2] ?? "?") ms  (publish → transaction start of the COPY that stored it)\(conventionLine)\(prefillLines)
             """)
+        let costs = EndToEndLimit.Costs(broker: brokerAlone.broker, subscriber: brokerAlone.subscriber, publisher: brokerAlone.publisher,
+                                        copy: rawBackendMicros, floor: EndToEndLimit.floor(readings: readings, devices: devices))
+        print(EndToEndLimit.report(costs, brokerAloneRate: brokerAlone.rate, e2eRate: e2eRate, gatewayMicros: gatewayMicros))
         await broker.stop()
         await cluster.stop()
     }

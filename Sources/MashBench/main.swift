@@ -7,6 +7,7 @@ let benchmarks: [(name: String, summary: String, run: ([String]) throws -> Void)
     ("ring", "MessageRing: records/s across two threads (anonymous, file) and sync() cost", runRingBenchmark),
     ("copy", CopyBenchmark.summary, CopyBenchmark.run),
     ("e2e", EndToEndBenchmark.summary, EndToEndBenchmark.run),
+    ("ack-subscriber", AckSubscriber.summary, AckSubscriber.run),
     ("soak", SoakBenchmark.summary, SoakBenchmark.run),
     ("backup", BackupBenchmark.summary, BackupBenchmark.run),
     ("scrape", ScrapeBenchmark.summary, ScrapeBenchmark.run),

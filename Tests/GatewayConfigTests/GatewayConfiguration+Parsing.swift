@@ -17,7 +17,7 @@ import Testing
             batchSize: 1000, flushIntervalMilliseconds: 50, spoolDirectory: "/tmp/spool", unknownDevices: .register,
             maxPayloadBytes: 4096, maxJSONDepth: 8, ringCapacityMegabytes: 32, spoolMaxMegabytes: 10, fsyncIntervalMilliseconds: 0,
             rejectsRetentionDays: 7, rejectPayloadBytesPerDeviceHour: 4096,
-            conventions: ["native", "tasmota"]))
+            conventions: ["native", "tasmota"], flushWhenWriterFree: false))
         #expect(c.partitions == PartitionSettings(interval: .week, retentionDays: 30, premake: 5))
         #expect(c.presence == PresenceSettings(offlineAfterSeconds: 5, sweepIntervalMilliseconds: 100, offlineAlertSeverity: .high))
         #expect(c.commands == CommandSettings(ttlSeconds: 600, pollIntervalSeconds: 1, maxTimeoutSeconds: 120, maxRetriesLimit: 4))

@@ -47,6 +47,7 @@ database:
 ingest:
   batch_size: 1000
   flush_interval_ms: 50
+  flush_when_writer_free: false
   spool_dir: /tmp/spool
   unknown_devices: register
   max_payload_bytes: 4096

@@ -105,7 +105,12 @@ extension GatewayConfiguration {
         // MARK: ingest
         .integer("ingest.batch_size", \.ingest.batchSize, 1...100_000, "Rows per COPY at most."),
         .integer("ingest.flush_interval_ms", \.ingest.flushIntervalMilliseconds, 1...60_000,
-                 "A reading waits at most this long before its batch is written."),
+                 "A reading waits at most this long before its batch is written (the upper bound; see flush_when_writer_free)."),
+        .boolean("ingest.flush_when_writer_free", \.ingest.flushWhenWriterFree, """
+            true writes a batch as soon as a writer connection is free, so light load gets small, fast \
+            transactions and heavy load big ones; false waits for batch_size rows or flush_interval_ms \
+            (fewest transactions, latency about flush_interval_ms).
+            """),
         .path("ingest.spool_dir", \.ingest.spoolDirectory, """
             All local state of this instance: spooled batches while PostgreSQL is away and the \
             persistent ring. One directory per instance.

@@ -14,6 +14,9 @@ public struct IngestSettings: Sendable, Equatable {
     public var batchSize: Int
     /// A reading waits at most this long before its batch is written.
     public var flushIntervalMilliseconds: Int
+    /// A batch goes as soon as a writer is free (small fast transactions under light load); false
+    /// waits for a full batch or the flush interval (fewest transactions, latency ≈ the interval).
+    public var flushWhenWriterFree: Bool
     /// All local state of one instance: spooled batches and the persistent ring.
     public var spoolDirectory: String
     public var unknownDevices: UnknownDevicePolicy
@@ -46,8 +49,10 @@ public struct IngestSettings: Sendable, Equatable {
         fsyncIntervalMilliseconds: Int = 1000,
         rejectsRetentionDays: Int = 30,
         rejectPayloadBytesPerDeviceHour: Int = 1_048_576,
-        conventions: [String] = DeviceConventions.defaultNames
+        conventions: [String] = DeviceConventions.defaultNames,
+        flushWhenWriterFree: Bool = true
     ) {
+        self.flushWhenWriterFree = flushWhenWriterFree
         self.conventions = conventions
         self.batchSize = batchSize
         self.flushIntervalMilliseconds = flushIntervalMilliseconds

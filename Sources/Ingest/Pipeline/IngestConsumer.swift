@@ -13,8 +13,9 @@ import WallTime
 ///
 /// One thread owns the decoder state and the batch being filled, so the hot path takes no locks
 /// beyond the directories' lookups and allocates nothing per reading once buffers have grown.
-/// A batch goes to the writers when it holds `ingest.batch_size` rows or its first row has
-/// waited `ingest.flush_interval_ms`. The ring is released only up to what the writers report
+/// A batch goes to the writers as soon as one of them is free and the ring is drained, when it
+/// holds `ingest.batch_size` rows, or when its first row has waited `ingest.flush_interval_ms`
+/// (`FlushPolicy`): latency follows the load. The ring is released only up to what the writers report
 /// durable, so a crash at any point replays exactly the messages not yet stored.
 final class IngestConsumer: @unchecked Sendable {
     private let ring: MessageRing
@@ -105,14 +106,15 @@ final class IngestConsumer: @unchecked Sendable {
     // MARK: The loop
 
     private func run() {
-        let flushInterval = Duration.milliseconds(settings.flushIntervalMilliseconds)
+        let policy = FlushPolicy(batchSize: settings.batchSize, maxWait: .milliseconds(settings.flushIntervalMilliseconds),
+                                 whenWriterFree: settings.flushWhenWriterFree)
         var lastGauge = ContinuousClock.now
+        var wait = policy.idlePoll
         while true {
             liveness.beat()
             releaseDurable()
             let stopping = stopRequested.load(ordering: .acquiring)
-            let wait: Duration = batchOpened.map { max(.zero, flushInterval - (ContinuousClock.now - $0)) } ?? .milliseconds(50)
-            if ring.unreadBytes > 0 || ring.waitForData(timeout: min(wait, .milliseconds(50))) {
+            if ring.unreadBytes > 0 || ring.waitForData(timeout: wait) {
                 refreshCutoffIfDue()
                 while let record = ring.next() {
                     guard handle(record) else {
@@ -125,9 +127,16 @@ final class IngestConsumer: @unchecked Sendable {
                     if batch.readingCount + batch.rejectCount >= settings.batchSize { submit() }
                 }
             }
-            if let opened = batchOpened, ContinuousClock.now - opened >= flushInterval {
-                submit()
-            } else if batchOpened == nil, consumedEnd != submittedEnd {
+            wait = policy.idlePoll
+            if let opened = batchOpened {
+                // Asked only with a batch open: the pool's answer takes a look at its queue.
+                let decision = policy.decide(rows: batch.readingCount + batch.rejectCount, age: ContinuousClock.now - opened,
+                                             caughtUp: ring.unreadBytes == 0, writerFree: policy.whenWriterFree && pool.hasFreeWriter)
+                switch decision {
+                case .flush: submit()
+                case .wait(let next): wait = next
+                }
+            } else if consumedEnd != submittedEnd {
                 // Only control messages since the last batch: pass their position through the
                 // writers' ordering so the ring can be released past them too.
                 submit()

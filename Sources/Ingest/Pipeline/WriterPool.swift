@@ -43,6 +43,8 @@ final class WriterPool: @unchecked Sendable {
     let unwritten: UnwrittenAges
     /// Why the database counts as away, while it does.
     private let downReason = Mutex<String?>(nil)
+    /// Writers waiting in `queue.take()`: the consumer's "a writer is free" signal.
+    private let idleWriters = Atomic<Int>(0)
     static let probeInterval = Duration.seconds(2)
 
     private let stored = Counter(label: "mash_readings_stored_total")
@@ -109,6 +111,17 @@ final class WriterPool: @unchecked Sendable {
 
     var spoolIsEmpty: Bool { spoolLock.withLock { spool.isEmpty } }
 
+    /// Whether a batch handed over now would be written at once: a writer waits with nothing
+    /// queued for it, and batches go to PostgreSQL rather than the spool (while they go to the
+    /// spool, each would be a frame of its own, replayed later as a transaction of its own).
+    /// Never blocks: a spool busy with an append or a replay counts as "not free".
+    var hasFreeWriter: Bool {
+        guard idleWriters.load(ordering: .acquiring) > queue.count, !databaseDown.load(ordering: .acquiring),
+              spoolLock.try() else { return false }
+        defer { spoolLock.unlock() }
+        return spool.isEmpty
+    }
+
     /// The spool's size and its bound (`ingest.spool_max_mb`), in bytes.
     var spoolUsage: (bytes: Int, maxBytes: Int) { spoolLock.withLock { (spool.bytes, spool.maxBytes) } }
 
@@ -119,7 +132,11 @@ final class WriterPool: @unchecked Sendable {
 
     private func writerLoop(_ initial: BatchWriter?) {
         var writer = initial
-        while let job = queue.take() {
+        while true {
+            idleWriters.add(1, ordering: .releasing)
+            let next = queue.take()
+            idleWriters.subtract(1, ordering: .releasing)
+            guard let job = next else { break }
             var batch = job.batch
             if batch.isEmpty || !store(&batch, sequence: job.sequence, writer: &writer) {
                 unwritten.finished(job.sequence, spooled: false)
