@@ -38,7 +38,8 @@ final class IngestConsumer: @unchecked Sendable {
     // Consumer-thread state.
     private var batch: ReadingBatch
     private var decoded = DecodedMessage()
-    /// Readings of one message that the control sink watches (reused buffer).
+    /// Readings of the open batch that the control sink watches; handed on with the batch, so
+    /// alert rules judge them once they are stored (see `WatchedReadingFeed`).
     private var watchedReadings: [WatchedReading] = []
     private var sequence: UInt64 = 0
     private var batchOpened: ContinuousClock.Instant?
@@ -162,7 +163,11 @@ final class IngestConsumer: @unchecked Sendable {
         // Sealed in place: sealing a second reference would copy the whole COPY buffer.
         batch.seal()
         let oldest = openBatchOldest.load(ordering: .relaxed)
-        let job = WriteJob(sequence: sequence, batch: batch, ringEnd: consumedEnd, oldestReceivedMicros: batch.isEmpty || oldest == 0 ? nil : oldest)
+        var job = WriteJob(sequence: sequence, batch: batch, ringEnd: consumedEnd, oldestReceivedMicros: batch.isEmpty || oldest == 0 ? nil : oldest)
+        if !watchedReadings.isEmpty {
+            job.watched = watchedReadings
+            watchedReadings = []
+        }
         pool.submit(job) { liveness.beat() }
         openBatchOldest.store(0, ordering: .relaxed)
         sequence += 1
@@ -309,13 +314,9 @@ final class IngestConsumer: @unchecked Sendable {
                 let name = sensorType.name.lowercased()
                 if watched.contains(name) {
                     watchedReadings.append(WatchedReading(
-                        device: device, sensor: name, value: Double(reading.scaledValue) / 10_000, receivedAtMicros: record.receivedAt))
+                        device: device, sensor: name, value: Double(reading.scaledValue) / 10_000, timestampMicros: reading.timestampMicros))
                 }
             }
-        }
-        if !watchedReadings.isEmpty {
-            control?.watchedReadings(watchedReadings)
-            watchedReadings.removeAll(keepingCapacity: true)
         }
         readingsAccepted.increment(by: decoded.readings.count)
         for rejected in decoded.rejects {
