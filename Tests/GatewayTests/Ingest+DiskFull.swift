@@ -10,7 +10,7 @@ import TestSupport
 ///
 /// The filesystem is a 4 MiB tmpfs the test mounts (CI runs as root; elsewhere the suite is skipped),
 /// so "disk full" is the kernel's real ENOSPC, not a simulated error.
-@Suite("Ingest: disk full", .serialized, .timeLimit(.minutes(4)), .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+@Suite("Ingest: disk full", .serialized, .timeLimit(.minutes(6)), .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
 struct IngestDiskFullTests {
     static var recent: Int64 { Int64(Date().timeIntervalSince1970) - 7200 }
 
@@ -34,18 +34,18 @@ struct IngestDiskFullTests {
                 _ = try f.device.publish("devices/sn-kitchen/telemetry",
                     #"{"ts": \#(ts), "readings": [{"sensor": "temperature", "value": \#(i % 50), "metadata": {"pad": "\#(padding)"}}]}"#)
             }
-            try await f.gateway.waitForLog("spool disk full", timeout: .seconds(60))
-            try await waitUntil("mash_spool_blocked{reason=\"no_space\"} is 1", timeout: .seconds(20)) {
+            try await f.gateway.waitForLog("spool disk full", timeout: .seconds(120))
+            try await waitUntil("mash_spool_blocked{reason=\"no_space\"} is 1", timeout: .seconds(60)) {
                 f.metric(#"mash_spool_blocked{reason="no_space"}"#, port: port) == 1
             }
-            try await waitUntil("the ring is full (back-pressure reaches the broker)", timeout: .seconds(60)) {
+            try await waitUntil("the ring is full (back-pressure reaches the broker)", timeout: .seconds(150)) {
                 (f.metric("mash_ring_used_bytes", port: port) ?? 0) > 900_000
             }
             #expect(f.gateway.process.isRunning)
             try await waitUntil("the broker acknowledged every publish", timeout: .seconds(30)) { f.device.acknowledgedPublishes >= messages }
 
             try disk.free(filler)
-            try await f.gateway.waitForLog("spool takes batches again", timeout: .seconds(30))
+            try await f.gateway.waitForLog("spool takes batches again", timeout: .seconds(60))
             try await cluster.restart()
             try await f.expectCount("SELECT count(*) FROM sensor_readings", 40 + messages, timeout: .seconds(120))
             #expect(try f.count("SELECT count(*) FROM (SELECT device_id, sensor_type_id, timestamp FROM sensor_readings GROUP BY 1, 2, 3 HAVING count(*) > 1) d") == 0)

@@ -168,7 +168,13 @@ final class IngestConsumer: @unchecked Sendable {
             job.watched = watchedReadings
             watchedReadings = []
         }
-        pool.submit(job) { liveness.beat() }
+        // While every writer holds a batch (database away, spool refusing) the ring fills: keep its
+        // gauges current, they are what shows the back-pressure.
+        pool.submit(job) {
+            liveness.beat()
+            ringDepth.record(ring.pendingRecords)
+            ringBytes.record(ring.usedBytes)
+        }
         openBatchOldest.store(0, ordering: .relaxed)
         sequence += 1
         submittedEnd = consumedEnd
