@@ -62,6 +62,8 @@ extension MessageRing {
                 change = .keptFileCapacity(file: capacity, configured: requested)
             }
         }
+        // A resize has reserved the blocks; otherwise the file may have holes (copied or restored sparse).
+        if case .resized = change {} else { try file.reserve(headerSize + capacity) }
         let mapping = try RingMapping(file: file, size: headerSize + capacity)
         if case .resized = change {
             mapping.base.storeBytes(of: UInt64(capacity), toByteOffset: RingLayout.capacityOffset, as: UInt64.self)

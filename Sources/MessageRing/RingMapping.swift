@@ -68,6 +68,13 @@ final class RingFile {
             try systemCall("ftruncate", path: path) { ftruncate(descriptor, 0) }
         }
         try systemCall("ftruncate", path: path) { ftruncate(descriptor, off_t(size)) }
+        try reserve(size)
+    }
+
+    /// Reserves blocks for the first `size` bytes (a no-op where they exist). Every open does it,
+    /// not only creation: a ring file copied or restored sparse has holes, and a store into a hole
+    /// on a full filesystem is SIGBUS, where this is an ENOSPC error at start-up.
+    func reserve(_ size: Int) throws(RingError) {
         #if os(Linux)
         try systemCall("posix_fallocate", path: path) { () -> Int32 in
             let result = posix_fallocate(descriptor, 0, off_t(size))

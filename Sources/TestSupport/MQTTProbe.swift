@@ -17,6 +17,7 @@ public final class MQTTProbe: Sendable {
     ) async throws -> MQTTProbe {
         let subacks = Atomic<Int>(0)
         let box = Mutex<MQTTProbe?>(nil)
+        let pubacks = PubackCount()
         let client = try MQTTClient(
             options: MQTTClient.Options(
                 url: url, clientID: id, cleanSession: !persistent, will: will,
@@ -24,13 +25,14 @@ public final class MQTTProbe: Sendable {
             logger: Logger(label: "probe", factory: { _ in SwiftLogNoOpLogHandler() }),
             onEvent: { event in
                 if case .subscribed = event { subacks.add(1, ordering: .relaxed) }
+                if case .published = event { pubacks.value.add(1, ordering: .relaxed) }
             },
             onMessage: { view in
                 let message = view.copy()
                 box.withLock { $0 }?.messages.withLock { $0.append(message) }
             }
         )
-        let probe = MQTTProbe(client: client)
+        let probe = MQTTProbe(client: client, pubacks: pubacks)
         box.withLock { $0 = probe }
         for filter in filters { try client.subscribe(filter, qos: .atLeastOnce) }
         try client.start()
@@ -39,7 +41,18 @@ public final class MQTTProbe: Sendable {
         return probe
     }
 
-    private init(client: MQTTClient) { self.client = client }
+    private init(client: MQTTClient, pubacks: PubackCount) {
+        self.client = client
+        self.pubacks = pubacks
+    }
+
+    private final class PubackCount: Sendable {
+        let value = Atomic<Int>(0)
+    }
+    private let pubacks: PubackCount
+
+    /// QoS 1 publishes of this probe that the broker has acknowledged (PUBACK) so far.
+    public var acknowledgedPublishes: Int { pubacks.value.load(ordering: .relaxed) }
 
     public var received: [MQTTMessage] { messages.withLock { $0 } }
 

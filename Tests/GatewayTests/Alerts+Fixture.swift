@@ -7,7 +7,7 @@ extension IngestFixture {
     /// The `hot` rule (temperature above 80, hysteresis 2) with the given overrides, plus control timings.
     static func withAlerts(
         forSeconds: Int = 0, severity: String = "high", autoResolve: Bool = true, escalateAfter: Int = 900, maxLevel: Int = 3,
-        extraRules: String = "", _ body: (IngestFixture) async throws -> Void
+        extraRules: String = "", cluster: TestPostgres? = nil, _ body: (IngestFixture) async throws -> Void
     ) async throws {
         let alerts = """
             alerts:
@@ -23,7 +23,7 @@ extension IngestFixture {
                   auto_resolve: \(autoResolve)
 
             """ + extraRules
-        try await with(ingest: "", extra: controlConfig() + alerts) { f in
+        try await with(ingest: "", extra: controlConfig() + alerts, cluster: cluster) { f in
             try await f.waitForControl()
             try await f.gateway.waitForLog("alerts ready")
             try await body(f)

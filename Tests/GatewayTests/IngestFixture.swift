@@ -38,7 +38,7 @@ final class IngestFixture: Sendable {
     /// `ingest` lines go under `ingest:`, `mqtt` lines under `mqtt:`. With `pooler`, `database.url` goes through
     /// it and `database.listen_url` is the direct URL; `setup` is SQL run (as the superuser) before the gateway starts.
     static func start(ingest: String = "", mqtt: String = "", extra: String = "", setup: String = "", cluster: TestPostgres? = nil,
-                      httpPort: Int? = nil, pooler: TestPgBouncer? = nil) async throws -> IngestFixture {
+                      httpPort: Int? = nil, pooler: TestPgBouncer? = nil, spoolDirectory: String? = nil) async throws -> IngestFixture {
         let broker = try await TestBroker.start()
         let postgres: TestPostgres
         if let cluster { postgres = cluster } else { postgres = try await TestPostgres.shared() }
@@ -50,7 +50,7 @@ final class IngestFixture: Sendable {
                    ('Garage sensor', 'rpi', NULL, '02:00:00:00:00:02')
             """, database: name)
         if !setup.isEmpty { _ = try postgres.psql(setup, database: name) }
-        let spool = try Harness.makeDirectory("spool")
+        let spool = try spoolDirectory ?? Harness.makeDirectory("spool")
         let config = try testGatewayConfig(
             mqttURL: broker.url, databaseURL: pooler?.pooledURL(databaseURL) ?? databaseURL, listenURL: pooler == nil ? nil : databaseURL,
             spoolDirectory: spool, httpPort: httpPort, extra: extra)
@@ -97,9 +97,10 @@ final class IngestFixture: Sendable {
     /// Runs `body` with a started fixture and always stops the gateway afterwards.
     static func with(
         ingest: String = "", mqtt: String = "", extra: String = "", setup: String = "", cluster: TestPostgres? = nil, httpPort: Int? = nil,
-        pooler: TestPgBouncer? = nil, _ body: (IngestFixture) async throws -> Void
+        pooler: TestPgBouncer? = nil, spoolDirectory: String? = nil, _ body: (IngestFixture) async throws -> Void
     ) async throws {
-        let fixture = try await start(ingest: ingest, mqtt: mqtt, extra: extra, setup: setup, cluster: cluster, httpPort: httpPort, pooler: pooler)
+        let fixture = try await start(ingest: ingest, mqtt: mqtt, extra: extra, setup: setup, cluster: cluster, httpPort: httpPort, pooler: pooler,
+                                      spoolDirectory: spoolDirectory)
         do {
             try await body(fixture)
         } catch {

@@ -6,7 +6,8 @@ public struct AlertReading: Sendable {
     /// `sensor_types.name`, lowercased (rules compare sensor names case-insensitively).
     public var sensor: String
     public var value: Double
-    /// When the gateway received it (epoch microseconds): `for_s` and escalation run on the gateway's clock.
+    /// The reading's own time as stored (epoch microseconds): a rule's state follows reading time,
+    /// so a reading written back from the spool is judged where it belongs.
     public var at: Int64
 
     public init(device: DeviceRecord, sensor: String, value: Double, at: Int64) {

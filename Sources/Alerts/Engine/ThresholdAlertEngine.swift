@@ -2,6 +2,7 @@ import DeviceRegistry
 import Foundation
 import GatewayConfig
 import Logging
+import Metrics
 import Postgres
 
 /// Runs one `ThresholdRuleMachine` per device and rule and performs their actions against the `AlertStore`.
@@ -47,6 +48,10 @@ public final class ThresholdAlertEngine {
         self.configuredBySensor = Dictionary(grouping: settings.rules) { $0.sensor.lowercased() }
     }
 
+    /// Readings skipped by a rule because they were not newer than the last one it judged (since start).
+    public private(set) var lateReadings = 0
+    private let lateCounter = Counter(label: "mash_alert_readings_late_total")
+
     /// Open alerts known to the engine.
     public var openCount: Int { keyByAlert.count }
     /// `current_value` changes not yet written.
@@ -91,8 +96,11 @@ public final class ThresholdAlertEngine {
 
     // MARK: Events
 
-    /// Applies readings in order; returns what to publish on `alerts/{device}`.
-    public func record(_ readings: [AlertReading]) throws(StoreError) -> [AlertNotice] {
+    /// Applies readings in order at gateway time `now` (default: each reading's own time); returns
+    /// what to publish on `alerts/{device}`. Rows are written with `now`: an alert raised from
+    /// readings written back after an outage is created (and escalates from) when it is raised.
+    /// A reading not newer than the last one judged for a rule is skipped for that rule and counted.
+    public func record(_ readings: [AlertReading], now: Int64? = nil) throws(StoreError) -> [AlertNotice] {
         var notices: [AlertNotice] = []
         for reading in readings {
             for rule in rules(for: reading.device, sensor: reading.sensor) {
@@ -103,8 +111,13 @@ public final class ThresholdAlertEngine {
                 if entry.machine.rule != rule { entry.machine.replaceRule(rule) }
                 entry.deviceKey = reading.device.publishKey
                 entry.deviceName = reading.device.name
-                let action = entry.machine.reading(reading.value, at: reading.at)
-                try perform(action, key: key, entry: &entry, at: reading.at, notices: &notices)
+                if entry.machine.isLate(reading.at) {
+                    lateReadings += 1
+                    lateCounter.increment()
+                    continue
+                }
+                let action = entry.machine.reading(reading.value, at: reading.at, now: now)
+                try perform(action, key: key, entry: &entry, at: now ?? reading.at, notices: &notices)
                 entries[key] = entry
             }
         }

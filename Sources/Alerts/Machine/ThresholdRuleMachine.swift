@@ -5,7 +5,12 @@ import GatewayConfig
 ///
 /// A value that takes events and returns actions; it does no I/O and reads no clock, so every
 /// path (the `for_s` boundary, hysteresis both ways, flapping, escalation) is tested with plain
-/// numbers. Times are microseconds on one clock (the gateway's receive time). Guarantees: at
+/// numbers. Times are microseconds. A reading's time is its own (stored) timestamp, so readings
+/// written back from the spool after an outage are judged as they happened; a reading not newer
+/// than the last one judged (a repeat, or one that arrives out of order) is stored but not judged
+/// (`isLate`). `now` is the gateway's clock: escalation counts from when the alert was raised,
+/// and a condition known only from older readings is raised by `tick` no sooner than `for_s`
+/// after the gateway learned of it (a backlog's next reading may still contradict it). Guarantees: at
 /// most one `raise` until the alert is resolved (by value or by an operator); after an operator
 /// resolves an alert whose value is still beyond the bound, nothing is raised again until the
 /// value has come back inside by `hysteresis` (no re-raise loop); at most one escalation per tick,
@@ -63,6 +68,10 @@ public struct ThresholdRuleMachine: Sendable, Equatable {
     public private(set) var rule: AlertRule
     public let escalation: Escalation
     public private(set) var state: State = .idle
+    /// The time of the newest reading judged; nil before the first (and after a restore).
+    public private(set) var lastJudgedAt: Int64?
+    /// Gateway time at which the current `pending` condition was first seen.
+    private var pendingNoticedAt: Int64?
 
     public init(rule: AlertRule, escalation: Escalation) {
         self.rule = rule
@@ -87,20 +96,30 @@ public struct ThresholdRuleMachine: Sendable, Equatable {
 
     // MARK: Events
 
-    /// A reading of the rule's sensor, received at `at`.
-    public mutating func reading(_ value: Double, at: Int64) -> Action {
+    /// True when a reading at `at` would not be judged: not newer than the last one judged.
+    public func isLate(_ at: Int64) -> Bool {
+        lastJudgedAt.map { at <= $0 } ?? false
+    }
+
+    /// A reading of the rule's sensor taken at `at`, judged at gateway time `now` (default: `at`).
+    /// A late reading (`isLate`) changes nothing.
+    public mutating func reading(_ value: Double, at: Int64, now: Int64? = nil) -> Action {
+        guard !isLate(at) else { return .nothing }
+        lastJudgedAt = at
+        let now = now ?? at
         switch state {
         case .idle:
             guard Self.violates(rule, value) else { return .nothing }
-            if forMicros == 0 { return open(trigger: value, at: at) }
+            if forMicros == 0 { return open(trigger: value, at: now) }
             state = .pending(since: at, latest: value)
+            pendingNoticedAt = now
             return .nothing
         case .pending(let since, _):
             guard Self.violates(rule, value) else {
                 state = .idle
                 return .nothing
             }
-            if at - since >= forMicros { return open(trigger: value, at: at) }
+            if at - since >= forMicros { return open(trigger: value, at: now) }
             state = .pending(since: since, latest: value)
             return .nothing
         case .open(var alert):
@@ -120,7 +139,7 @@ public struct ThresholdRuleMachine: Sendable, Equatable {
     /// Time passes: raises a pending condition that has lasted `for_s`, escalates when due.
     public mutating func tick(now: Int64) -> Action {
         switch state {
-        case .pending(let since, let latest) where now - since >= forMicros:
+        case .pending(let since, let latest) where now - since >= forMicros && now - (pendingNoticedAt ?? since) >= forMicros:
             return open(trigger: latest, at: now)
         case .open(var alert):
             guard !alert.acknowledged, alert.level < escalation.maxLevel, escalation.afterMicros > 0,

@@ -16,7 +16,12 @@ final class AlertLoop {
     var actions: AlertActionHandler?
     /// Operator actions not yet handled (the database failed), oldest first.
     var waitingActions: [(operatorKey: String, alertID: String, action: AlertAction)] = []
+    /// Stored readings not yet judged (no database connection, or the last attempt failed), oldest first.
+    var waitingReadings = WaitingReadings(limit: AlertLoop.maxWaitingReadings)
+    /// Readings dropped from `waitingReadings` at its bound since the last log line.
     var droppedReadings = 0
+    /// How many stored readings may wait for the alert connection; beyond it the oldest are dropped (logged, counted).
+    static let maxWaitingReadings = 200_000
     let clock = ContinuousClock()
     var timing: AlertLoopTiming<ContinuousClock.Instant>
 
@@ -37,15 +42,12 @@ final class AlertLoop {
             for input in taken {
                 switch input {
                 case .readings(let readings):
-                    guard let engine else {
-                        droppedReadings += readings.count
-                        continue
-                    }
-                    attempt { try publish(engine.record(readings)) }
+                    droppedReadings += waitingReadings.append(readings)
                 case .action(let operatorKey, let alertID, let action):
                     waitingActions.append((operatorKey, alertID, action))
                 }
             }
+            judgeWaitingReadings()
             handleWaitingActions()
             if timing.tickDue(now: clock.now), let engine {
                 attempt { try publish(engine.tick(now: WallInstant.now().microseconds)) }
@@ -53,7 +55,9 @@ final class AlertLoop {
             if timing.flushDue(now: clock.now, closed: closed) {
                 if let engine { attempt { try engine.flushCurrentValues() } }
                 if droppedReadings > 0 {
-                    logger.warning("readings not evaluated for alerts: no database", metadata: ["readings": "\(droppedReadings)"])
+                    logger.error("stored readings not judged by alert rules: too many waited for the alert connection", metadata: [
+                        "readings": "\(droppedReadings)", "bound": "\(Self.maxWaitingReadings)",
+                    ])
                     droppedReadings = 0
                 }
             }
@@ -98,11 +102,30 @@ final class AlertLoop {
     }
 
     private func stopped() {
+        if !waitingReadings.isEmpty {
+            logger.error("alerts stopped without the database; stored readings not judged", metadata: ["readings": "\(waitingReadings.count)"])
+        }
         if !waitingActions.isEmpty {
             logger.error("alerts stopped without the database; operator actions not applied", metadata: ["actions": "\(waitingActions.count)"])
         }
         engine?.store.connection.close()
         logger.info("alerts stopped", metadata: ["open_threshold_alerts": "\(engine?.openCount ?? 0)"])
+    }
+
+    // MARK: Readings
+
+    /// Judges the waiting readings in order; a failure keeps the rest (and the failed message) for
+    /// after the reconnect, where the engine, rebuilt from the open alerts, adopts what it had raised.
+    private func judgeWaitingReadings() {
+        while let engine, let first = waitingReadings.first {
+            var done = false
+            attempt {
+                try publish(engine.record(first, now: WallInstant.now().microseconds))
+                done = true
+            }
+            guard done else { return }
+            waitingReadings.removeFirst()
+        }
     }
 
     // MARK: Operator actions

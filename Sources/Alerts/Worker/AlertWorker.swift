@@ -8,9 +8,10 @@ import Mailboxes
 /// Ticks every 250 ms (for `for_s` and escalation), writes `current_value` changes at most once
 /// per second, publishes every raise, escalation, acknowledgement and resolution on
 /// `alerts/{device}`. Operator actions are decided and written by `AlertActionHandler` and
-/// answered on `operators/{operator}/responses`. When the database fails, the connection is
-/// dropped, readings meanwhile are not evaluated (counted in the log), operator actions wait, and
-/// the engine is rebuilt from the open alerts rows after reconnecting. Once the mailbox is closed
+/// answered on `operators/{operator}/responses`. Readings arrive once stored (see
+/// `WatchedReadingFeed`). When the database fails, the connection is dropped, readings and
+/// operator actions wait (readings bounded, see `WaitingReadings`), and the engine is rebuilt
+/// from the open alerts rows after reconnecting, then judges what waited. Once the mailbox is closed
 /// (at graceful shutdown, after the ingest path has drained) it applies what is left, writes the
 /// last current values and returns.
 public struct AlertWorker: MailboxWorker {

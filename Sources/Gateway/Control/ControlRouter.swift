@@ -37,7 +37,7 @@ final class ControlRouter: ControlMessageSink {
 
     func watchedReadings(_ readings: [WatchedReading]) {
         alerts.post(.readings(readings.map {
-            AlertReading(device: $0.device, sensor: $0.sensor, value: $0.value, at: $0.receivedAtMicros)
+            AlertReading(device: $0.device, sensor: $0.sensor, value: $0.value, at: $0.timestampMicros)
         }))
     }
 

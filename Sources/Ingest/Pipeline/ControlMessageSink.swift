@@ -10,6 +10,7 @@ public protocol ControlMessageSink: Sendable {
     func operatorMessage(topic: DeviceTopic, payload: UnsafeRawBufferPointer, receivedAtMicros: Int64)
     /// Lowercased names of the sensors watched on `device`; nil when none (checked once per message).
     func watchedSensors(_ device: DeviceRecord) -> Set<String>?
-    /// Readings of watched sensors, already appended to a batch (one message's worth, in order).
+    /// Readings of watched sensors once they are stored (committed, or written back from the
+    /// spool), in ring order. Called on a writer or the spool thread, never concurrently.
     func watchedReadings(_ readings: [WatchedReading])
 }

@@ -39,7 +39,8 @@ final class IngestConsumer: @unchecked Sendable {
     // Consumer-thread state.
     private var batch: ReadingBatch
     private var decoded = DecodedMessage()
-    /// Readings of one message that the control sink watches (reused buffer).
+    /// Readings of the open batch that the control sink watches; handed on with the batch, so
+    /// alert rules judge them once they are stored (see `WatchedReadingFeed`).
     private var watchedReadings: [WatchedReading] = []
     private var sequence: UInt64 = 0
     private var batchOpened: ContinuousClock.Instant?
@@ -171,8 +172,18 @@ final class IngestConsumer: @unchecked Sendable {
         // Sealed in place: sealing a second reference would copy the whole COPY buffer.
         batch.seal()
         let oldest = openBatchOldest.load(ordering: .relaxed)
-        let job = WriteJob(sequence: sequence, batch: batch, ringEnd: consumedEnd, oldestReceivedMicros: batch.isEmpty || oldest == 0 ? nil : oldest)
-        pool.submit(job) { liveness.beat() }
+        var job = WriteJob(sequence: sequence, batch: batch, ringEnd: consumedEnd, oldestReceivedMicros: batch.isEmpty || oldest == 0 ? nil : oldest)
+        if !watchedReadings.isEmpty {
+            job.watched = watchedReadings
+            watchedReadings = []
+        }
+        // While every writer holds a batch (database away, spool refusing) the ring fills: keep its
+        // gauges current, they are what shows the back-pressure.
+        pool.submit(job) {
+            liveness.beat()
+            ringDepth.record(ring.pendingRecords)
+            ringBytes.record(ring.usedBytes)
+        }
         openBatchOldest.store(0, ordering: .relaxed)
         sequence += 1
         submittedEnd = consumedEnd
@@ -318,13 +329,9 @@ final class IngestConsumer: @unchecked Sendable {
                 let name = sensorType.name.lowercased()
                 if watched.contains(name) {
                     watchedReadings.append(WatchedReading(
-                        device: device, sensor: name, value: Double(reading.scaledValue) / 10_000, receivedAtMicros: record.receivedAt))
+                        device: device, sensor: name, value: Double(reading.scaledValue) / 10_000, timestampMicros: reading.timestampMicros))
                 }
             }
-        }
-        if !watchedReadings.isEmpty {
-            control?.watchedReadings(watchedReadings)
-            watchedReadings.removeAll(keepingCapacity: true)
         }
         readingsAccepted.increment(by: decoded.readings.count)
         for rejected in decoded.rejects {

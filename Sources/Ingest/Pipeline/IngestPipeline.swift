@@ -79,7 +79,8 @@ public final class IngestPipeline: Sendable {
 
         let pool = WriterPool(
             databaseURL: databaseURL, partitions: partitions, spool: spool,
-            connections: writerConnections, batchSize: settings.batchSize, logger: logger)
+            connections: writerConnections, batchSize: settings.batchSize, logger: logger,
+            feed: control.map { WatchedReadingFeed(sink: $0, devices: devices, sensors: sensors, logger: logger) })
         pool.start()
         let consumer = IngestConsumer(
             ring: ring, pool: pool, devices: devices, sensors: sensors, settings: settings,

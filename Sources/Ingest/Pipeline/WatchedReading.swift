@@ -6,13 +6,14 @@ public struct WatchedReading: Sendable, Equatable {
     /// `sensor_types.name`, lowercased.
     public var sensor: String
     public var value: Double
-    /// When the gateway received the message (epoch microseconds), not the device's timestamp.
-    public var receivedAtMicros: Int64
+    /// The reading's own time as stored in `sensor_readings.timestamp` (epoch microseconds): the
+    /// same for a reading judged live and one judged after a spool replay.
+    public var timestampMicros: Int64
 
-    public init(device: DeviceRecord, sensor: String, value: Double, receivedAtMicros: Int64) {
+    public init(device: DeviceRecord, sensor: String, value: Double, timestampMicros: Int64) {
         self.device = device
         self.sensor = sensor
         self.value = value
-        self.receivedAtMicros = receivedAtMicros
+        self.timestampMicros = timestampMicros
     }
 }

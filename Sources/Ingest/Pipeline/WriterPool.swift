@@ -14,6 +14,8 @@ struct WriteJob: Sendable {
     var ringEnd: RingPosition?
     /// When the batch's oldest row was received (µs since the epoch); nil for a batch without rows.
     var oldestReceivedMicros: Int64? = nil
+    /// The batch's readings of sensors an alert rule watches, handed on once the batch is committed.
+    var watched: [WatchedReading] = []
 }
 
 /// N writer threads, each with its own connection, plus the spool for when PostgreSQL is away.
@@ -26,6 +28,8 @@ struct WriteJob: Sendable {
 /// When the spool is full, writers wait (the ring fills, the broker holds messages): never a drop.
 /// While all is quiet the drainer probes its connection every `probeInterval`, so a database that
 /// goes away is noticed (`databaseProblem`, `mash_database_up`) even when no batch is being written.
+/// Watched readings reach the alert rules through `feed` once stored: a committed batch's at once
+/// (in ring order), a spooled batch's when it is written back.
 final class WriterPool: @unchecked Sendable {
     let tracker = CompletionTracker()
     private let queue: BlockingQueue<WriteJob>
@@ -38,6 +42,7 @@ final class WriterPool: @unchecked Sendable {
     private let databaseURL: String
     private let partitions: PartitionSettings
     private let logger: Logger
+    private let feed: WatchedReadingFeed?
     private let finished = DispatchGroup()
     /// Receive times of the rows not yet committed, for the ingest lag.
     let unwritten: UnwrittenAges
@@ -56,9 +61,20 @@ final class WriterPool: @unchecked Sendable {
     private let spoolGauge = Gauge(label: "mash_spool_batches")
     private let spoolBytesGauge = Gauge(label: "mash_spool_bytes")
     private let databaseUp = Gauge(label: "mash_database_up")
+    /// 1 while the spool refuses batches for that reason (`full`, `no_space`, `io_error`).
+    private let spoolBlocked = Dictionary(uniqueKeysWithValues: SpoolAppendState.Outcome.allCases.filter { $0 != .appended }.map {
+        ($0, Gauge(label: "mash_spool_blocked", dimensions: [("reason", $0.rawValue)]))
+    })
+    /// Appends the spool refused, by reason.
+    private let spoolRefusals = Dictionary(uniqueKeysWithValues: SpoolAppendState.Outcome.allCases.filter { $0 != .appended }.map {
+        ($0, Counter(label: "mash_spool_append_refused_total", dimensions: [("reason", $0.rawValue)]))
+    })
+    private let appendState = Mutex(SpoolAppendState())
 
-    init(databaseURL: String, partitions: PartitionSettings, spool: Spool, connections: Int, batchSize: Int, logger: Logger) {
+    init(databaseURL: String, partitions: PartitionSettings, spool: Spool, connections: Int, batchSize: Int, logger: Logger,
+         feed: WatchedReadingFeed? = nil) {
         self.databaseURL = databaseURL
+        self.feed = feed
         self.partitions = partitions
         self.spool = spool
         self.logger = logger
@@ -68,6 +84,7 @@ final class WriterPool: @unchecked Sendable {
         self.connectionCount = connections
         unwritten = UnwrittenAges(spooledAtStart: spool.count, now: WallInstant.now().microseconds)
         updateSpoolGauges()
+        for gauge in spoolBlocked.values { gauge.record(0) }
     }
 
     private let connectionCount: Int
@@ -138,9 +155,11 @@ final class WriterPool: @unchecked Sendable {
             idleWriters.subtract(1, ordering: .releasing)
             guard let job = next else { break }
             var batch = job.batch
-            if batch.isEmpty || !store(&batch, sequence: job.sequence, writer: &writer) {
+            let spooled = !batch.isEmpty && store(&batch, sequence: job.sequence, writer: &writer)
+            if !spooled {
                 unwritten.finished(job.sequence, spooled: false)
             }
+            feed?.committed(job.sequence, readings: spooled ? [] : job.watched)
             tracker.completed(job.sequence, end: job.ringEnd)
             batch.reset()
             recycled.put(batch)
@@ -223,26 +242,62 @@ final class WriterPool: @unchecked Sendable {
         }
     }
 
-    /// Appends the batch to the spool, durably; false when the spool is full.
+    /// Appends the batch to the spool, durably; false when the spool is full, its filesystem has
+    /// no space left or the write fails otherwise. The spool cuts a failed append off again, so
+    /// earlier records stay intact; the caller holds the batch (and so the ring) and retries.
     private func toSpool(_ batch: ReadingBatch, sequence: UInt64) -> Bool {
         let bytes = batch.serialize()
-        let appended: Bool
+        var outcome = SpoolAppendState.Outcome.appended
+        var failure: SpoolError?
         do {
             spoolLock.lock()
             defer { spoolLock.unlock() }
-            appended = try spool.append(bytes)
-            if appended { unwritten.finished(sequence, spooled: true) }
+            if try spool.append(bytes) {
+                unwritten.finished(sequence, spooled: true)
+            } else {
+                outcome = .full
+            }
         } catch {
-            logger.error("spool append failed", metadata: ["error": "\(error)"])
-            appended = false
+            failure = error
+            outcome = SpoolAppendState.outcome(ofErrno: error.errno)
         }
-        if appended {
+        if outcome == .appended {
             spooledBatches.increment()
             updateSpoolGauges()
         } else {
-            logger.warning("spool full; holding batches (the broker keeps further messages)", metadata: ["spool_bytes": "\(spoolLock.withLock { spool.bytes })"])
+            spoolRefusals[outcome]?.increment()
         }
-        return appended
+        reportSpool(outcome, failure: failure)
+        return outcome == .appended
+    }
+
+    /// One log line and a gauge change when appends stop or resume (see `SpoolAppendState`).
+    private func reportSpool(_ outcome: SpoolAppendState.Outcome, failure: SpoolError?) {
+        let change = appendState.withLock { $0.record(outcome) }
+        if change == .none { return }
+        let metadata: Logger.Metadata = [
+            "spool_dir": "\(spool.directory)", "spool_bytes": "\(spoolLock.withLock { spool.bytes })",
+            "error": "\(failure.map { "\($0)" } ?? "none")",
+        ]
+        switch change {
+        case .none:
+            return
+        case .blocked(let reason):
+            for (key, gauge) in spoolBlocked { gauge.record(key == reason ? 1 : 0) }
+            switch reason {
+            case .full:
+                logger.warning("spool full (ingest.spool_max_mb); holding batches (the broker keeps further messages)", metadata: metadata)
+            case .noSpace:
+                logger.error(
+                    "spool disk full: no space left on the spool's filesystem; holding batches, the broker keeps further messages (PUBACKs stop) until space is freed there",
+                    metadata: metadata)
+            case .ioError, .appended:
+                logger.error("spool append failed; holding batches and retrying", metadata: metadata)
+            }
+        case .resumed(let reason):
+            for gauge in spoolBlocked.values { gauge.record(0) }
+            logger.notice("spool takes batches again; ingestion resumes", metadata: ["after": "\(reason.rawValue)"])
+        }
     }
 
     private func updateSpoolGauges() {
@@ -325,6 +380,7 @@ final class WriterPool: @unchecked Sendable {
             let batch = try ReadingBatch(serialized: oldest.bytes)
             let result = try writer.write(batch)
             record(result)
+            feed?.replayed(batch)
             try removeOldest()
             updateSpoolGauges()
             return true
