@@ -99,10 +99,19 @@ let package = Package(
         // MARK: Beside the ingest path: presence, commands and alerts, each a worker fed by a mailbox.
         // The hand-over between threads: producers never wait, one consumer takes all at once.
         .target(name: "Mailboxes"),
+        // What the gateway publishes: written with its cause, published in order once the broker takes it.
+        .target(
+            name: "Outbox",
+            dependencies: [
+                "Postgres", "GatewayConfig", "Mailboxes",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         .target(
             name: "Presence",
             dependencies: [
-                "Postgres", "GatewayConfig", "DeviceRegistry", "WallTime", "Mailboxes",
+                "Postgres", "GatewayConfig", "DeviceRegistry", "WallTime", "Mailboxes", "Outbox",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -113,7 +122,7 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "Postgres", "GatewayConfig", "DeviceRegistry", "Operators", "WallTime", "Mailboxes",
+                "Postgres", "GatewayConfig", "DeviceRegistry", "Operators", "WallTime", "Mailboxes", "Outbox",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -122,7 +131,7 @@ let package = Package(
         .target(
             name: "Alerts",
             dependencies: [
-                "Postgres", "GatewayConfig", "DeviceRegistry", "Operators", "WallTime", "Mailboxes",
+                "Postgres", "GatewayConfig", "DeviceRegistry", "Operators", "WallTime", "Mailboxes", "Outbox",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -142,7 +151,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "MQTT", "Postgres", "GatewayConfig", "SchemaMigrations", "Telemetry",
-                "DeviceRegistry", "Ingest", "Presence", "Commands", "Alerts", "WallTime", "Mailboxes",
+                "DeviceRegistry", "Ingest", "Presence", "Commands", "Alerts", "WallTime", "Mailboxes", "Outbox",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -186,6 +195,7 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "WallTime"]),
         .testTarget(name: "MessageRingTests", dependencies: ["MessageRing"]),
         .testTarget(name: "MailboxesTests", dependencies: ["Mailboxes"]),
+        .testTarget(name: "OutboxTests", dependencies: ["Outbox", "Postgres", "TestSupport"]),
         .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "Postgres", "TestSupport"]),
         .testTarget(
             name: "IngestTests",

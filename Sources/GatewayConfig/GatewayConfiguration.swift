@@ -13,6 +13,7 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var alerts: AlertSettings
     public var http: HTTPSettings
     public var logging: LoggingSettings
+    public var outbox: OutboxSettings
 
     public init(
         mqtt: MQTTSettings = MQTTSettings(),
@@ -23,7 +24,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
         commands: CommandSettings = CommandSettings(),
         alerts: AlertSettings = AlertSettings(),
         http: HTTPSettings = HTTPSettings(),
-        logging: LoggingSettings = LoggingSettings()
+        logging: LoggingSettings = LoggingSettings(),
+        outbox: OutboxSettings = OutboxSettings()
     ) {
         self.mqtt = mqtt
         self.database = database
@@ -34,6 +36,7 @@ public struct GatewayConfiguration: Sendable, Equatable {
         self.alerts = alerts
         self.http = http
         self.logging = logging
+        self.outbox = outbox
     }
 
     /// Where `mash-gateway` looks when no `--config` is given (CONTRACT §1).

@@ -31,6 +31,7 @@ import Testing
         #expect(c.http.listen == "0.0.0.0:9200")
         #expect(try c.http.listenAddress() == ListenAddress(host: "0.0.0.0", port: 9200))
         #expect(c.logging.level == .debug)
+        #expect(c.outbox == OutboxSettings(maxAgeHours: 48, maxEntries: 5000))
         let endpoint = try c.mqtt.endpoint()
         #expect(endpoint == MQTTURL(useTLS: true, host: "broker.example", port: 8884, username: "gw", password: "s3cret"))
     }

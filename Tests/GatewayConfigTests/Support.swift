@@ -94,4 +94,7 @@ http:
   listen: 0.0.0.0:9200
 logging:
   level: debug
+outbox:
+  max_age_hours: 48
+  max_entries: 5000
 """

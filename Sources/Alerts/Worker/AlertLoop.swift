@@ -1,3 +1,4 @@
+import Outbox
 import Foundation
 import GatewayConfig
 import Logging
@@ -15,7 +16,9 @@ final class AlertLoop {
     var engine: ThresholdAlertEngine?
     var actions: AlertActionHandler?
     /// Operator actions not yet handled (the database failed), oldest first.
-    var waitingActions: [(operatorKey: String, alertID: String, action: AlertAction)] = []
+    var waitingActions: [(operatorKey: String, alertID: String, action: AlertAction, input: UInt64)] = []
+    /// Inputs taken from the mailbox so far (an input's number is its place among them).
+    var taken: UInt64 = 0
     /// Stored readings not yet judged (no database connection, or the last attempt failed), oldest first.
     var waitingReadings = WaitingReadings(limit: AlertLoop.maxWaitingReadings)
     /// Readings dropped from `waitingReadings` at its bound since the last log line.
@@ -32,25 +35,29 @@ final class AlertLoop {
     }
 
     func run() {
-        var taken: [AlertInput] = []
+        var inputs: [AlertInput] = []
         var nextCount = clock.now
         connect()
         while true {
-            inbox.takeAll(into: &taken, timeout: timing.wait(now: clock.now))
+            inbox.takeAll(into: &inputs, timeout: timing.wait(now: clock.now))
             let closed = inbox.isClosed
             if timing.connectDue(now: clock.now) { connect() }
-            for input in taken {
+            for input in inputs {
+                taken += 1
                 switch input {
                 case .readings(let readings):
                     droppedReadings += waitingReadings.append(readings)
                 case .action(let operatorKey, let alertID, let action):
-                    waitingActions.append((operatorKey, alertID, action))
+                    waitingActions.append((operatorKey, alertID, action, taken - 1))
                 }
             }
             judgeWaitingReadings()
             handleWaitingActions()
+            // Everything before the oldest operator action still waiting is handled (readings are
+            // already stored: they wait here, or are dropped with a count, without holding the ring).
+            inbox.settle(through: waitingActions.first?.input ?? taken)
             if timing.tickDue(now: clock.now), let engine {
-                attempt { try publish(engine.tick(now: WallInstant.now().microseconds)) }
+                attempt { try committing { try engine.tick(now: WallInstant.now().microseconds) } }
             }
             if timing.flushDue(now: clock.now, closed: closed) {
                 if let engine { attempt { try engine.flushCurrentValues() } }
@@ -120,7 +127,7 @@ final class AlertLoop {
         while let engine, let first = waitingReadings.first {
             var done = false
             attempt {
-                try publish(engine.record(first, now: WallInstant.now().microseconds))
+                try committing { try engine.record(first, now: WallInstant.now().microseconds) }
                 done = true
             }
             guard done else { return }
@@ -134,10 +141,11 @@ final class AlertLoop {
         while let first = waitingActions.first, let actions {
             var done = false
             attempt {
-                let outcome = try actions.handle(
-                    operatorKey: first.operatorKey, alertID: first.alertID, action: first.action, now: WallInstant.now().microseconds)
-                _ = worker.publish(outcome.responseTopic, outcome.response)
-                publish(outcome.notices)
+                try committing(answered: {
+                    let outcome = try actions.handle(
+                        operatorKey: first.operatorKey, alertID: first.alertID, action: first.action, now: WallInstant.now().microseconds)
+                    return (outcome.notices, [OutboxMessage(topic: outcome.responseTopic, payload: outcome.response)])
+                })
                 done = true
             }
             guard done else { return }
@@ -147,11 +155,22 @@ final class AlertLoop {
 
     // MARK: Publishing
 
-    /// QoS 1 through the broker; the alert is stored either way.
-    private func publish(_ notices: [AlertNotice]) {
-        for notice in notices {
-            AlertMetrics.shared.count(notice.event)
-            _ = worker.publish(notice.topic, notice.payload)
+    /// Runs `change` in one transaction with its alert events in the outbox, so an event is
+    /// published (by the outbox publisher, QoS 1, in order) exactly when its change committed,
+    /// broker up or not.
+    private func committing(_ change: () throws -> [AlertNotice]) throws {
+        try committing(answered: { (try change(), []) })
+    }
+
+    /// As above, with messages to publish after the events (an operator's response).
+    private func committing(answered change: () throws -> (notices: [AlertNotice], after: [OutboxMessage])) throws {
+        guard let connection = engine?.store.connection else { return }
+        let notices = try connection.transaction {
+            let (notices, after) = try change()
+            try worker.outbox.enqueue(notices.map { OutboxMessage(topic: $0.topic, payload: $0.payload) } + after, on: connection)
+            return notices
         }
+        for notice in notices { AlertMetrics.shared.count(notice.event) }
+        worker.outbox.committed()
     }
 }

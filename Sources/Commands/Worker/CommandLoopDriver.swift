@@ -3,6 +3,7 @@ import Foundation
 import GatewayConfig
 import Logging
 import Mailboxes
+import Outbox
 import Postgres
 import WallTime
 
@@ -17,6 +18,7 @@ final class CommandLoopDriver {
     let inbox: Mailbox<CommandInput>
     let devices: DeviceDirectory
     let publisher: CommandWorker.Publish
+    let outbox: OutboxWriter
     let brokerConnected: @Sendable () -> Bool
     let logger: Logger
 
@@ -29,6 +31,7 @@ final class CommandLoopDriver {
         self.inbox = inbox
         self.devices = worker.devices
         self.publisher = worker.publish
+        self.outbox = worker.outbox
         self.brokerConnected = worker.brokerConnected
         self.logger = worker.logger
     }
@@ -38,8 +41,12 @@ final class CommandLoopDriver {
         var machine = Machine(pollInterval: .seconds(settings.pollIntervalSeconds), now: clock.now)
         var action = machine.start(now: clock.now)
         var taken: [CommandInput] = []
+        var takenTotal: UInt64 = 0
         var nextCount = clock.now
         while true {
+            // Inputs leave the backlog once applied (committed) or dropped (logged): those, from the
+            // first, are settled, and their ring records may go.
+            inbox.settle(through: takenTotal - UInt64(machine.backlog.count))
             switch action {
             case .wait(let until):
                 if clock.now >= nextCount, let connection = dispatcher?.store.connection, connection.isConnected {
@@ -48,6 +55,7 @@ final class CommandLoopDriver {
                     try? CommandMetrics.shared.refreshUnfinished(on: connection)
                 }
                 inbox.takeAll(into: &taken, timeout: until - clock.now)
+                takenTotal += UInt64(taken.count)
                 action = machine.took(taken, closed: inbox.isClosed, brokerConnected: brokerConnected(), now: clock.now)
                 continue
             case .claim(let online, let limit):
@@ -149,8 +157,14 @@ final class CommandLoopDriver {
     // MARK: Effects
 
     /// Publishes the effects in order; failed device publishes go back to the dispatcher.
+    ///
+    /// Operator responses go into the outbox (published from there, broker up or not) before the
+    /// input that caused them counts as applied, so the input's ring record is released only after
+    /// its response is stored: a crash in between replays the input, and a replayed request is
+    /// answered again from the command it already made (idempotent by `request_id`).
     private func perform(_ effects: [CommandEffect]) throws {
         var failures: [CommandEvent] = []
+        var responses: [OutboxMessage] = []
         for effect in effects {
             switch effect {
             case .publishToDevice(let topic, let payload, let id, let attempt):
@@ -162,10 +176,14 @@ final class CommandLoopDriver {
                     failures.append(.publishFailed(commandID: id))
                 }
             case .publishToOperator(let topic, let payload):
-                _ = publisher(topic, payload)
+                responses.append(OutboxMessage(topic: topic, payload: payload))
             case .ignored:
                 break
             }
+        }
+        if !responses.isEmpty, let connection = dispatcher?.store.connection {
+            try outbox.enqueue(responses, on: connection)
+            outbox.committed()
         }
         if !failures.isEmpty {
             try perform(dispatcher!.apply(failures, now: .now()))

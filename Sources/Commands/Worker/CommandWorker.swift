@@ -2,10 +2,11 @@ import DeviceRegistry
 import GatewayConfig
 import Logging
 import Mailboxes
+import Outbox
 
 /// Command delivery: the `CommandDispatcher` and the `OperatorCommandHandler` on the thread it is
 /// given and one database connection, a `mash_commands` listener on a second thread, publishing
-/// through `publish`.
+/// to devices through `publish` and answering operators through the outbox.
 ///
 /// What to do when (claims, sweeps, timers, retries, dropping a poisoned input, stopping) is
 /// `CommandLoopMachine`'s decision; `CommandLoopDriver` performs its actions. A device publish
@@ -21,6 +22,7 @@ public struct CommandWorker: MailboxWorker {
     let database: DatabaseSettings
     let devices: DeviceDirectory
     let publish: Publish
+    let outbox: OutboxWriter
     let brokerConnected: @Sendable () -> Bool
     let logger: Logger
 
@@ -28,12 +30,13 @@ public struct CommandWorker: MailboxWorker {
     /// pending rows may be claimed now.
     public init(
         settings: CommandSettings, database: DatabaseSettings, devices: DeviceDirectory,
-        publish: @escaping Publish, brokerConnected: @escaping @Sendable () -> Bool, logger: Logger
+        publish: @escaping Publish, outbox: OutboxWriter, brokerConnected: @escaping @Sendable () -> Bool, logger: Logger
     ) {
         self.settings = settings
         self.database = database
         self.devices = devices
         self.publish = publish
+        self.outbox = outbox
         self.brokerConnected = brokerConnected
         self.logger = logger
     }

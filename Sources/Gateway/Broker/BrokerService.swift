@@ -92,8 +92,8 @@ public final class BrokerService: Service, Sendable {
                 if granted.contains(128) {
                     logger.error("broker refused a subscription (check its ACL)", metadata: ["granted_qos": "\(granted)"])
                 }
-            case .published:
-                break
+            case .published(let messageID):
+                holder.acks.acknowledged(messageID)
             }
         }, onMessage: sink)
         // Set before start: the first `.connected` event publishes `online` through it.

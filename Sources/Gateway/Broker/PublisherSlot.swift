@@ -1,5 +1,6 @@
 import Logging
 import MQTT
+import Outbox
 import Synchronization
 
 /// The live MQTT client, for components that publish (status, commands, alerts, responses).
@@ -8,6 +9,8 @@ import Synchronization
 /// caller's decision (retry later, or rely on the database state that is re-published).
 public final class PublisherSlot: Sendable {
     private let slot = Mutex<MQTTClient?>(nil)
+    /// The broker's PUBACKs for this client's publishes (the outbox marks an entry published on its ack).
+    public let acks = PublishAcks()
     public init() {}
     public var client: MQTTClient? { slot.withLock { $0 } }
     func set(_ client: MQTTClient?) { slot.withLock { $0 = client } }
@@ -29,6 +32,20 @@ extension PublisherSlot {
             } catch {
                 logger.warning("publish failed", metadata: ["topic": "\(topic)", "error": "\(error)"])
                 return false
+            }
+        }
+    }
+
+    /// The outbox publisher's way out: QoS 1, the message id to match with its PUBACK; nil when not
+    /// connected or refused (the entry stays in the outbox and is tried again).
+    func outboxPublisher(logger: Logger) -> OutboxPublisher.Publish {
+        { [self] message in
+            guard let client, client.isConnected else { return nil }
+            do {
+                return try client.publish(topic: message.topic, payload: message.payload, qos: .atLeastOnce, retain: message.retain)
+            } catch {
+                logger.warning("outbox publish failed", metadata: ["topic": "\(message.topic)", "error": "\(error)"])
+                return nil
             }
         }
     }

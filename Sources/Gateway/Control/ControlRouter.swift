@@ -17,7 +17,8 @@ import WallTime
 /// takes one short lock per message; anything that needs the database happens on the services'
 /// own threads. Retained deliveries (replayed by the broker at subscribe, not sent by the device
 /// now) are not evidence of presence, except a retained `offline` status, which says the device
-/// has no connection (see `PresenceMachine`).
+/// has no connection (see `PresenceMachine`). Each worker settles its mailbox once an input's
+/// effect is committed; `controlMark`/`isSettled` let the ring keep a control message until then.
 final class ControlRouter: ControlMessageSink {
     let presence = Mailbox<PresenceInput>()
     let commands = Mailbox<CommandInput>()
@@ -33,6 +34,15 @@ final class ControlRouter: ControlMessageSink {
 
     func watchedSensors(_ device: DeviceRecord) -> Set<String>? {
         alertWatch.sensors(for: device)
+    }
+
+    /// Presence, commands and alerts, in that order.
+    func controlMark() -> ControlMark {
+        ControlMark(posted: [presence.posted, commands.posted, alerts.posted])
+    }
+
+    func isSettled(_ mark: ControlMark) -> Bool {
+        mark.isSettled(by: [presence.settled, commands.settled, alerts.settled])
     }
 
     func watchedReadings(_ readings: [WatchedReading]) {

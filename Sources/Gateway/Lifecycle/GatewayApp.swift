@@ -3,7 +3,9 @@ import Commands
 import GatewayConfig
 import Ingest
 import Logging
+import Mailboxes
 import MQTT
+import Outbox
 import Presence
 import Prometheus
 import SchemaMigrations
@@ -48,14 +50,19 @@ public struct GatewayApp: Sendable {
             recorder.record(topic: message.topic, payload: message.payload, retained: message.retain)
         }
         let publish = broker.publisher.publisher(logger: logger)
+        let outboxWakes = Mailbox<OutboxWake>()
+        let outbox = OutboxWriter { outboxWakes.post(OutboxWake()) }
+        let outboxPublisher = MailboxService(thread: "mash-outbox", after: database.ready, inbox: outboxWakes, worker: OutboxPublisher(
+            settings: configuration.outbox, database: configuration.database, acks: broker.publisher.acks,
+            publish: broker.publisher.outboxPublisher(logger: logger), brokerConnected: broker.publisher.isBrokerConnected, logger: logger))
         let commands = MailboxService(thread: "mash-commands", after: database.ready, inbox: control.commands, worker: CommandWorker(
             settings: configuration.commands, database: configuration.database, devices: ingest.devices,
-            publish: publish, brokerConnected: broker.publisher.isBrokerConnected, logger: logger))
+            publish: publish, outbox: outbox, brokerConnected: broker.publisher.isBrokerConnected, logger: logger))
         let commandInbox = control.commands
         let devices = ingest.devices
         let presence = MailboxService(thread: "mash-presence", after: database.ready, inbox: control.presence, worker: PresenceWorker(
             settings: configuration.presence, database: configuration.database, sharedGroup: !configuration.mqtt.sharedGroup.isEmpty,
-            publish: publish, alertMessage: { notice in
+            outbox: outbox, alertMessage: { notice in
                 AlertMetrics.shared.count(notice.event == .raised ? .raised : .resolved)
                 return AlertNotice.message(for: notice, devices: devices)
             }, logger: logger
@@ -63,9 +70,9 @@ public struct GatewayApp: Sendable {
             commandInbox.post(.presence(transitions))
         })
         let alerts = MailboxService(thread: "mash-alerts", after: database.ready, inbox: control.alerts, worker: AlertWorker(
-            settings: configuration.alerts, database: configuration.database, publish: publish, logger: logger))
+            settings: configuration.alerts, database: configuration.database, outbox: outbox, logger: logger))
         let systemd = SystemdService(notifier: notifier, readyAfter: ingest.ready, liveness: liveness, logger: logger)
-        var services: [any Service] = [database, commands, alerts, presence, ingest, broker, systemd]
+        var services: [any Service] = [database, outboxPublisher, commands, alerts, presence, ingest, broker, systemd]
         if let address = try configuration.http.listenAddress() {
             let endpoints = StatusEndpoints.gateway(
                 database: database.ready, ingest: ingest, broker: broker, liveness: liveness, registry: metrics)

@@ -191,6 +191,14 @@ extension GatewayConfiguration {
             replaces a rule of the same name for that device or adds new ones.
             """),
 
+        // MARK: outbox
+        .integer("outbox.max_age_hours", \.outbox.maxAgeHours, 1...8760, """
+            Alert events, operator responses and offline notices wait in the outbox (table gateway_outbox) \
+            while the broker is away; older entries are dropped (logged, mash_outbox_dropped_total).
+            """),
+        .integer("outbox.max_entries", \.outbox.maxEntries, 100...10_000_000,
+                 "At most this many unpublished entries are kept; the oldest beyond it are dropped (logged and counted)."),
+
         // MARK: http, logging
         .text("http.listen", \.http.listen, """
             host:port of GET /metrics (Prometheus text), GET /healthz and GET /readyz; "" disables.

@@ -13,4 +13,17 @@ public protocol ControlMessageSink: Sendable {
     /// Readings of watched sensors once they are stored (committed, or written back from the
     /// spool), in ring order. Called on a writer or the spool thread, never concurrently.
     func watchedReadings(_ readings: [WatchedReading])
+    /// How many inputs each worker has been handed so far, taken right after a control message
+    /// (heartbeat, status, command ack or result, operator request) was handed over.
+    func controlMark() -> ControlMark
+    /// Whether every input counted in `mark` has its effect committed by its worker.
+    func isSettled(_ mark: ControlMark) -> Bool
+}
+
+extension ControlMessageSink {
+    /// Where the workers' inputs stand just after a control message was handed over; the ring
+    /// keeps that message's record until `isSettled` says so (see `ControlReleaseFence`).
+    /// The default (a sink with nothing to commit) is settled at once.
+    public func controlMark() -> ControlMark { ControlMark(posted: []) }
+    public func isSettled(_ mark: ControlMark) -> Bool { true }
 }

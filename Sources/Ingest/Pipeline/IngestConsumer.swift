@@ -16,7 +16,8 @@ import WallTime
 /// A batch goes to the writers as soon as one of them is free and the ring is drained, when it
 /// holds `ingest.batch_size` rows, or when its first row has waited `ingest.flush_interval_ms`
 /// (`FlushPolicy`): latency follows the load. The ring is released only up to what the writers report
-/// durable, so a crash at any point replays exactly the messages not yet stored.
+/// durable and, for control messages, what their workers committed (`ControlReleaseFence`), so a
+/// crash at any point replays exactly the messages not yet stored or acted on.
 final class IngestConsumer: @unchecked Sendable {
     private let ring: MessageRing
     private let pool: WriterPool
@@ -48,6 +49,11 @@ final class IngestConsumer: @unchecked Sendable {
     private let openBatchOldest = Atomic<Int64>(0)
     private var consumedEnd: RingPosition?
     private var submittedEnd: RingPosition?
+    /// Control records whose effects the workers have not committed yet.
+    private var fence = ControlReleaseFence()
+    /// The furthest position the writers made durable, and the furthest released.
+    private var writersDurable: RingPosition?
+    private var released: RingPosition?
     private var retentionCutoff: Int64 = 0
     private var cutoffComputed = ContinuousClock.now - .seconds(3600)
 
@@ -157,15 +163,43 @@ final class IngestConsumer: @unchecked Sendable {
         if !batch.isEmpty || consumedEnd != submittedEnd { submit() }
         pool.finish()
         releaseDurable()
+        settleControlBeforeStop()
         do { try ring.sync() } catch { logger.error("ring sync failed at shutdown", metadata: ["error": "\(error)"]) }
         ringDepth.record(ring.pendingRecords)
         ringBytes.record(ring.usedBytes)
     }
 
     private func releaseDurable() {
-        if let position = pool.tracker.takeReleasable() {
-            ring.release(upTo: position)
+        if let position = pool.tracker.takeReleasable() { writersDurable = position }
+        guard let durable = writersDurable else { return }
+        let point = control.map { control in fence.releasePoint(durable: durable, isSettled: { control.isSettled($0) }) } ?? durable
+        if released.map({ point > $0 }) ?? true {
+            ring.release(upTo: point)
+            released = point
         }
+    }
+
+    /// At a stop, gives the workers (still running: they stop after ingest) a few seconds to commit
+    /// the last control messages, so a clean restart replays none; what is left stays in the ring.
+    private func settleControlBeforeStop() {
+        let deadline = ContinuousClock.now + Self.controlSettleAtStop
+        while fence.count > 0 && ContinuousClock.now < deadline {
+            liveness.beat()
+            usleep(20_000)
+            releaseDurable()
+        }
+        if fence.count > 0 {
+            logger.notice("control messages not yet acted on stay in the ring for the next start", metadata: ["messages": "\(fence.count)"])
+        }
+    }
+
+    /// Presence writes every ~2 s, so this covers one write in the normal case.
+    static let controlSettleAtStop = Duration.seconds(3)
+
+    /// A control record was handed to its worker: the ring keeps it until its effect is committed.
+    private func holdControl(_ record: RingRecord) {
+        guard let control else { return }
+        fence.hold(start: record.start, mark: control.controlMark())
     }
 
     private func submit() {
@@ -228,6 +262,7 @@ final class IngestConsumer: @unchecked Sendable {
                 case .found(let device):
                     control?.deviceMessage(device, topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt,
                                        retained: record.flags & RingRecorder.retainedFlag != 0)
+                    holdControl(record)
                 case .unknown:
                     // Presence and commands concern known devices only; counted so it is not silent.
                     unknownDeviceControl.increment()
@@ -240,6 +275,7 @@ final class IngestConsumer: @unchecked Sendable {
             }
         case .operatorCommands, .alertAck, .alertResolve:
             control?.operatorMessage(topic: parsed, payload: record.payload, receivedAtMicros: record.receivedAt)
+            holdControl(record)
         case .unknown:
             logger.debug("message on an unexpected topic ignored", metadata: ["topic": "\(topic)"])
         }

@@ -20,6 +20,9 @@ public final class PresenceTracker: @unchecked Sendable {
     public let refreshInterval: Duration
     private let logger: Logger
     private var pendingAlerts: [OfflineAlertChange] = []
+    /// Runs inside the flush's transaction with the alert events it made (the worker puts them in
+    /// the outbox there, so an event commits exactly with its alert row); nil: returned only.
+    public var enqueueNotices: (([PresenceAlertNotice]) throws -> Void)?
     /// Devices first heard of after start whose stored rows are still to be read.
     private var pendingLoad: [PresenceDevice] = []
     private var lastFlush: WallInstant
@@ -169,7 +172,9 @@ public final class PresenceTracker: @unchecked Sendable {
             } else {
                 notices = try store.transaction {
                     try store.write(identified)
-                    return try applyAlertChanges(alerts)
+                    let notices = try applyAlertChanges(alerts)
+                    try enqueueNotices?(notices)
+                    return notices
                 }
             }
         } catch {

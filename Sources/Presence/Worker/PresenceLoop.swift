@@ -2,6 +2,7 @@ import Foundation
 import GatewayConfig
 import Logging
 import Mailboxes
+import Outbox
 import Postgres
 
 /// The presence thread's state and I/O; lives only on that thread. What is due when is
@@ -13,6 +14,8 @@ final class PresenceLoop {
     var logger: Logger { worker.logger }
     let clock = ContinuousClock()
     var timing: PresenceLoopTiming<ContinuousClock.Instant>
+    /// Inputs taken from the mailbox so far; all of them are committed after a successful write.
+    var taken: UInt64 = 0
 
     init(worker: PresenceWorker, inbox: Mailbox<PresenceInput>) {
         self.worker = worker
@@ -26,6 +29,7 @@ final class PresenceLoop {
         var inputs: [PresenceInput] = []
         while true {
             inbox.takeAll(into: &inputs, timeout: timing.wait(now: clock.now))
+            taken += UInt64(inputs.count)
             let closed = inbox.isClosed
             var transitions: [PresenceTransition] = []
             for input in inputs {
@@ -75,7 +79,15 @@ final class PresenceLoop {
             do {
                 let connection = try PostgresConnection.connect(
                     database.url, applicationName: "mash-gateway presence", connectTimeoutSeconds: database.connectTimeoutSeconds)
-                return try PresenceTracker(store: PresenceStore(connection: connection), settings: settings, logger: logger)
+                let tracker = try PresenceTracker(store: PresenceStore(connection: connection), settings: settings, logger: logger)
+                let (outbox, alertMessage) = (worker.outbox, worker.alertMessage)
+                tracker.enqueueNotices = { notices in
+                    try outbox.enqueue(notices.map { notice in
+                        let (topic, payload) = alertMessage(notice)
+                        return OutboxMessage(topic: topic, payload: payload)
+                    }, on: connection)
+                }
+                return tracker
             } catch {
                 delay = timing.loadFailed()
                 logger.warning("presence cannot load its state, retrying", metadata: ["error": "\(error)", "retry_in_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
@@ -102,14 +114,16 @@ final class PresenceLoop {
             result = all ? try tracker.flushAll(now: .now()) : try tracker.flush(now: .now())
         } catch {
             logger.warning("presence write failed; kept for the next flush", metadata: ["error": "\(error)"])
-            if all { logger.error("presence changes since the last write are lost at this stop", metadata: ["error": "\(error)"]) }
+            if all {
+                logger.error("presence changes since the last write are not stored at this stop (heartbeats and status messages among them are read again from the ring at the next start)",
+                             metadata: ["error": "\(error)"])
+            }
             return
         }
+        // Every input taken so far is in the rows just written: their ring records may go.
+        inbox.settle(through: taken)
         if !result.transitions.isEmpty { worker.onTransitions(result.transitions) }
-        // Published as any other alert event; the alert is stored either way.
-        for notice in result.alerts {
-            let (topic, payload) = worker.alertMessage(notice)
-            _ = worker.publish(topic, payload)
-        }
+        // The alert events went into the outbox with their rows; the publisher sends them.
+        if !result.alerts.isEmpty { worker.outbox.committed() }
     }
 }

@@ -1,0 +1,109 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+
+extension ControlIntegrationTests {
+    /// A control message leaves the ring only once its effect is committed: SIGKILL between the
+    /// gateway taking a heartbeat, an ack or an operator request (its PUBACK sent, so the broker
+    /// never delivers it again) and its worker committing the effect loses none of them.
+    ///
+    /// Each test holds a lock the worker's write needs, waits until the worker is blocked on it
+    /// (so the message went through the ring and the worker has it, uncommitted), kills the
+    /// gateway, ends its database sessions (nothing half-done commits later) and starts it again.
+    @Suite("Control messages survive SIGKILL", .timeLimit(.minutes(3)))
+    struct ControlCrashSafetyTests {
+        @Test("a heartbeat taken but not yet written is stored after a SIGKILL and restart")
+        func heartbeat() async throws {
+            try await IngestFixture.withControl { f in
+                try await f.bringOnline()
+                try await f.expectSQL("SELECT last_heartbeat IS NOT NULL FROM devices WHERE serial_number = 'sn-kitchen'", "t")
+                let locker = try f.lock("SELECT id FROM devices WHERE serial_number = 'sn-kitchen' FOR UPDATE")
+                defer { locker.close() }
+                try f.device.publish("devices/sn-kitchen/heartbeat", #"{"uptime_s":12,"firmware":"7.7.7"}"#)
+                try await f.killWhileBlocked("mash-gateway presence", locker: locker)
+                #expect(try f.device("firmware_version") != "7.7.7", "the heartbeat was written before the kill; the test proves nothing")
+                try await f.startGatewayAgain()
+                try await f.expectSQL("SELECT firmware_version FROM devices WHERE serial_number = 'sn-kitchen'", "7.7.7")
+            }
+        }
+
+        @Test("an ack taken but not yet written is applied after a SIGKILL and restart; the command is sent once")
+        func ack() async throws {
+            try await IngestFixture.withControl { f in
+                let device = try await f.probe(["devices/sn-kitchen/commands/+"])
+                defer { device.close() }
+                try await f.bringOnline()
+                // Long enough that a lost ack would show as a resend only after the wait below.
+                let id = try f.insertCommand(timeout: 20, maxRetries: 3)
+                try await device.waitForMessage(on: "devices/sn-kitchen/commands/\(id)")
+                try await f.expectCommand(id, "status", "sent")
+                let locker = try f.lock("SELECT id FROM device_commands WHERE id = '\(id)' FOR UPDATE")
+                defer { locker.close() }
+                try f.device.publish("devices/sn-kitchen/commands/\(id)/ack", "")
+                try await f.killWhileBlocked("mash-gateway commands", locker: locker)
+                #expect(try f.command(id) == "sent", "the ack was written before the kill; the test proves nothing")
+                try await f.startGatewayAgain()
+                try await f.expectCommand(id, "status || ' ' || retry_count", "acknowledged 0")
+                #expect(device.commands(id).count == 1)
+                #expect(device.commands(id).first?["attempt"] as? Int == 1)
+            }
+        }
+
+        @Test("an operator request taken but not yet handled is answered after a SIGKILL and restart, once")
+        func operatorRequest() async throws {
+            try await IngestFixture.withControl { f in
+                _ = try f.insertUser("admin@example.com", role: "admin")
+                let operatorProbe = try await f.probe(["operators/admin@example.com/responses"])
+                defer { operatorProbe.close() }
+                let locker = try f.lock("LOCK TABLE audit_logs IN EXCLUSIVE MODE")
+                defer { locker.close() }
+                try operatorProbe.publish("operators/admin@example.com/commands", #"{"device":"sn-kitchen","type":"reboot","request_id":"r-crash"}"#)
+                try await f.killWhileBlocked("mash-gateway commands", locker: locker)
+                #expect(try f.count("SELECT count(*) FROM device_commands") == 0, "the request was handled before the kill; the test proves nothing")
+                try await f.startGatewayAgain()
+                let answer = try await withGatewayLog(f) { try await operatorProbe.waitForMessage(on: "operators/admin@example.com/responses") }
+                let response = jsonObject(answer.payloadString)
+                #expect(response["request_id"] as? String == "r-crash")
+                #expect(response["status"] as? String == "pending")
+                #expect(try f.count("SELECT count(*) FROM device_commands") == 1)
+                #expect(try f.count("SELECT count(*) FROM audit_logs WHERE request_id = 'r-crash'") == 1)
+            }
+        }
+    }
+}
+
+/// Runs `body`; when it throws, records the gateway's log with the failure.
+private func withGatewayLog<T>(_ f: IngestFixture, _ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch {
+        Issue.record("gateway log:\n\(f.gateway.log.suffix(6000))")
+        throw error
+    }
+}
+
+extension IngestFixture {
+    /// A connection holding `statement`'s lock in an open transaction (closed by the caller).
+    func lock(_ statement: String) throws -> PostgresConnection {
+        let locker = try PostgresConnection.connect(databaseURL, applicationName: "test lock holder")
+        try locker.execute("BEGIN")
+        try locker.execute(statement)
+        return locker
+    }
+
+    /// Waits until the gateway's `application` session waits on a lock, SIGKILLs the gateway, ends
+    /// its sessions (so the blocked statement never commits) and releases `locker`'s lock.
+    func killWhileBlocked(_ application: String, locker: PostgresConnection) async throws {
+        let sessions = "FROM pg_stat_activity WHERE datname = '\(databaseName)'"
+        try await waitUntil("\(application) waiting on the held lock", timeout: .seconds(20)) {
+            try count("SELECT count(*) \(sessions) AND application_name = '\(application)' AND wait_event_type = 'Lock'") == 1
+        }
+        await gateway.kill()
+        _ = try sql("SELECT count(pg_terminate_backend(pid)) \(sessions) AND application_name LIKE 'mash-gateway%'")
+        try await waitUntil("the killed gateway's sessions gone") {
+            try count("SELECT count(*) \(sessions) AND application_name LIKE 'mash-gateway%'") == 0
+        }
+        try locker.execute("ROLLBACK")
+    }
+}
