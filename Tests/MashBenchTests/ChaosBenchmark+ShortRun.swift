@@ -24,7 +24,7 @@ struct ChaosBenchmarkShortRunTests {
         let bench = Self.benchPath
         try #require(FileManager.default.isExecutableFile(atPath: bench), "\(bench) is not built: run `swift build` first")
         let directory = try Harness.makeDirectory("chaos-run")
-        let run = try ChildProcess(bench, ["chaos", "--minutes", "2", "--seed", "7", "--devices", "30", "--rate", "600"],
+        let run = try ChildProcess(bench, ["chaos", "--minutes", "2", "--seed", "7", "--devices", "30", "--rate", "1000"],
                                    logPath: "\(directory)/chaos.log")
         defer { if run.isRunning { run.signal(SIGKILL) } }
         // Polls (never blocks a thread) for the run's end: 2 minutes of faults, then the drain.

@@ -53,7 +53,13 @@ enum ChaosBenchmark {
         }
         done.wait()
         let tally = try outcome.value!.get()
-        print(ChaosReport(options: options, tally: tally).text)
+        say(ChaosReport(options: options, tally: tally).text)
         if tally.readingsLost > 0 || tally.readingsDuplicated > 0 { exit(1) }
     }
+}
+
+/// Writes a line to stdout at once (unbuffered even into a file or pipe), so the fault log can be
+/// followed while the run goes on.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

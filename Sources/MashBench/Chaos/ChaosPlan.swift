@@ -23,7 +23,7 @@ struct ChaosPlan: Sendable {
     private var random: SplitMix64
     private var bag: [ChaosFault] = []
 
-    init(seed: UInt64, gapMilliseconds: ClosedRange<Int> = 1_000...4_000) {
+    init(seed: UInt64, gapMilliseconds: ClosedRange<Int> = 1_000...3_000) {
         random = SplitMix64(seed: seed)
         gap = gapMilliseconds
     }

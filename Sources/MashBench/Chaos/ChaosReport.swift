@@ -8,7 +8,7 @@ struct ChaosReport {
     var text: String {
         let t = tally
         var lines: [String] = []
-        func row(_ label: String, _ value: String) { lines.append("  " + label.padding(toLength: 30, withPad: " ", startingAt: 0) + value) }
+        func row(_ label: String, _ value: String) { lines.append("  " + label.padding(toLength: 32, withPad: " ", startingAt: 0) + value) }
         lines.append("")
         lines.append(String(format: "mash-bench chaos — %.1f min, seed %llu, %d devices, %d readings/s at QoS 1, one shared 2-core machine",
                             ChaosRun.seconds(t.elapsed) / 60, options.seed, options.devices, Int(options.rate)))
@@ -31,7 +31,7 @@ struct ChaosReport {
         row("commands inserted", "\(t.commandsInserted)   (" + statuses.joined(separator: ", ") + ")")
         row("commands not in a final state", "\(t.commandsNotFinal)   (final but not the device's answer: \(t.commandsWrongFinal))")
         row("commands sent more than once", "\(t.commandsSentMoreThanOnce)   (resent by the retry timer: \(t.commandsRetried); one attempt delivered twice: \(t.commandsSameAttemptTwice))")
-        row("alerts expected / raised", "\(t.alertsExpected) / \(t.alertsRaised)   (missing \(t.alertsMissing.count), unexpected \(t.alertsUnexpected.count))")
+        row("alerts expected / raised", "\(t.alertsExpected) / \(t.alertsRaised)   (missing \(t.alertsMissing.count), of them hot during an outage \(t.alertsMissingDuringOutage); unexpected \(t.alertsUnexpected.count))")
         if !t.alertsMissing.isEmpty { row("  missing", t.alertsMissing.prefix(5).joined(separator: ", ") + (t.alertsMissing.count > 5 ? ", …" : "")) }
         if !t.alertsUnexpected.isEmpty { row("  unexpected", t.alertsUnexpected.prefix(5).joined(separator: ", ") + (t.alertsUnexpected.count > 5 ? ", …" : "")) }
         let worst = t.faults.filter { $0.recovery != nil }.max { $0.recovery! < $1.recovery! }
@@ -40,7 +40,7 @@ struct ChaosReport {
         lines.append("")
         lines.append("chaos verdict: readings_lost=\(t.readingsLost) readings_duplicated=\(t.readingsDuplicated) "
                      + "commands_not_final=\(t.commandsNotFinal) commands_sent_twice=\(t.commandsSentMoreThanOnce) "
-                     + "alerts_missing=\(t.alertsMissing.count) faults=\(t.faults.count)")
+                     + "alerts_missing=\(t.alertsMissing.count) alerts_missing_outside_outages=\(t.alertsMissing.count - t.alertsMissingDuringOutage) faults=\(t.faults.count)")
         return lines.joined(separator: "\n")
     }
 

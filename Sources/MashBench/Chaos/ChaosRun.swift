@@ -18,7 +18,7 @@ final class ChaosRun: Sendable {
     }
 
     func run() async throws -> ChaosTally {
-        print("chaos: starting a private mosquitto and a durable PostgreSQL 15…")
+        say("chaos: starting a private mosquitto and a durable PostgreSQL 15…")
         let broker = try await TestBroker.start()
         let cluster = try await TestPostgres.start(durable: true)
         let databaseURL = try await cluster.migratedDatabase()
@@ -45,7 +45,7 @@ final class ChaosRun: Sendable {
         try await fleet.start()
         let commander = ChaosCommander(databaseURL: databaseURL, devices: options.devices, seed: options.seed, ledger: ledger)
         let commanding = Task { await commander.run() }
-        print("chaos: \(options.devices) devices, \(Int(options.rate)) readings/s, \(options.minutes) min, seed \(options.seed); gateway pid \(gateway.process.pid)")
+        say("chaos: \(options.devices) devices, \(Int(options.rate)) readings/s, \(options.minutes) min, seed \(options.seed); gateway pid \(gateway.process.pid)")
 
         var tally = ChaosTally()
         var plan = ChaosPlan(seed: options.seed)
@@ -61,6 +61,7 @@ final class ChaosRun: Sendable {
                 }
                 let at = Self.seconds(clock.now - began)
                 var note: String?
+                let faultBegan = Self.nowMillis()
                 let injected: Int64
                 switch fault {
                 case .gatewayKill:
@@ -85,8 +86,9 @@ final class ChaosRun: Sendable {
                     try await cluster.startAgain()
                 }
                 let recovery = try await probe.recovery(after: injected, limit: Self.recoveryLimit) { gateway }
-                tally.faults.append(ChaosFaultRecord(fault: fault, at: at, recovery: recovery, note: note))
-                print(String(format: "  %7.1f s  %@  recovered in %@%@", at, fault.rawValue,
+                tally.faults.append(ChaosFaultRecord(fault: fault, at: at, beganMillis: faultBegan, recoveredMillis: Self.nowMillis(),
+                                                     recovery: recovery, note: note))
+                say(String(format: "  %7.1f s  %@  recovered in %@%@", at, fault.rawValue,
                              recovery.map { String(format: "%.1f s", Self.seconds($0)) } ?? "— (not within 120 s)", note.map { "; \($0)" } ?? ""))
                 if recovery == nil {
                     throw TestSupportError("ingestion did not resume within \(Self.recoveryLimit) after \(fault.rawValue); gateway log tail:\n\(gateway.log.suffix(3000))")
@@ -101,7 +103,7 @@ final class ChaosRun: Sendable {
             throw error
         }
 
-        print("chaos: faults done after \(String(format: "%.0f", Self.seconds(clock.now - began))) s; draining…")
+        say("chaos: faults done after \(String(format: "%.0f", Self.seconds(clock.now - began))) s; draining…")
         commanding.cancel()
         await commanding.value
         await fleet.stopPublishing()

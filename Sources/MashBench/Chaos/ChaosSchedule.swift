@@ -30,6 +30,12 @@ struct ChaosSchedule: Sendable {
         return phase >= periodMillis - hotMillis ? Int(shifted / periodMillis) : nil
     }
 
+    /// The instants (epoch ms) of `device`'s hot `window`.
+    func hotInterval(device: Int, window: Int) -> Range<Int64> {
+        let begin = startMillis - Int64(device) * periodMillis / Int64(max(devices, 1)) + Int64(window) * periodMillis + periodMillis - hotMillis
+        return begin..<(begin + hotMillis)
+    }
+
     /// The temperature `device` reports at `millis`.
     func temperature(device: Int, millis: Int64) -> Double {
         if let window = hotWindow(device: device, millis: millis) { return Self.hotValue(window: window) }

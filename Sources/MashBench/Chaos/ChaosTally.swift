@@ -4,6 +4,9 @@ import Postgres
 struct ChaosFaultRecord: Sendable {
     let fault: ChaosFault
     let at: Double
+    /// When the fault began and when ingestion had resumed (epoch ms): the outage an alert may fall in.
+    let beganMillis: Int64
+    let recoveredMillis: Int64
     /// Fault → first reading published after it stored; nil when ingestion did not resume in time.
     let recovery: Duration?
     /// What the fault could not do as planned (e.g. the spool did not fill in time).
@@ -37,6 +40,8 @@ struct ChaosTally: Sendable {
     var alertsExpected = 0
     var alertsRaised = 0
     var alertsMissing: [String] = []
+    /// Missing alerts whose hot window overlapped an outage (fault → recovery), and the others.
+    var alertsMissingDuringOutage = 0
     var alertsUnexpected: [String] = []
 
     var gatewayExitStatus: Int32?
@@ -133,7 +138,13 @@ struct ChaosTally: Sendable {
         }
         alertsExpected = expected.count
         alertsRaised = rows.count
-        alertsMissing = expected.subtracting(raised.keys).sorted { ($0.window, $0.device) < ($1.window, $1.device) }
+        let missing = expected.subtracting(raised.keys)
+        alertsMissingDuringOutage = missing.filter { window in
+            let device = Int(window.device.dropFirst("chaos-".count))! - 1
+            let hot = schedule.hotInterval(device: device, window: window.window)
+            return faults.contains { $0.beganMillis < hot.upperBound && hot.lowerBound < $0.recoveredMillis }
+        }.count
+        alertsMissing = missing.sorted { ($0.window, $0.device) < ($1.window, $1.device) }
             .map { "\($0.device) window \($0.window)" }
         alertsUnexpected = raised.flatMap { key, count in
             Array(repeating: "\(key.device) window \(key.window)", count: expected.contains(key) ? count - 1 : count)
