@@ -19,6 +19,25 @@ struct ChaosBenchmarkShortRunTests {
         URL(fileURLWithPath: GatewayBinary.path).deletingLastPathComponent().appendingPathComponent("mash-bench").path
     }
 
+    /// SIGKILLs `pid` and every process below it (children first found through /proc), so the
+    /// servers the run started do not keep running after a failed test.
+    static func killTree(_ pid: Int32) {
+        var all: [Int32] = [pid]
+        var index = 0
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        let parents: [(Int32, Int32)] = entries.compactMap { entry in
+            guard let child = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 ? Int32(fields[1]).map { (child, $0) } : nil
+        }
+        while index < all.count {
+            all += parents.filter { $0.1 == all[index] }.map(\.0)
+            index += 1
+        }
+        for process in all { kill(process, SIGKILL) }
+    }
+
     @Test("2 minutes, ≥ 10 faults: no reading lost or duplicated, every command finished")
     func shortRun() async throws {
         let bench = Self.benchPath
@@ -26,7 +45,8 @@ struct ChaosBenchmarkShortRunTests {
         let directory = try Harness.makeDirectory("chaos-run")
         let run = try ChildProcess(bench, ["chaos", "--minutes", "2", "--seed", "7", "--devices", "30", "--rate", "1000"],
                                    logPath: "\(directory)/chaos.log")
-        defer { if run.isRunning { run.signal(SIGKILL) } }
+        // On a failure or timeout, nothing the run started (gateway, broker, PostgreSQL) outlives the test.
+        defer { if run.isRunning { Self.killTree(run.pid) } }
         // Polls (never blocks a thread) for the run's end: 2 minutes of faults, then the drain.
         let status = await run.waitForExit(timeout: .seconds(300))
         let output = run.output()

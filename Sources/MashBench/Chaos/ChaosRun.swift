@@ -9,8 +9,9 @@ import TestSupport
 /// ingestion that does not resume within two minutes, ends the run with an error (and the log tail).
 final class ChaosRun: Sendable {
     let options: ChaosBenchmark.Options
-    /// Rows the gateway writes per COPY; the spool quota is 1 MiB (its minimum) so it fills in seconds.
+    /// The gateway's `ingest.spool_max_mb`: its minimum, so the spool fault fills it in seconds.
     static let spoolMegabytes = 1
+    /// How long ingestion may take to resume after a fault before the run fails.
     static let recoveryLimit = Duration.seconds(120)
 
     init(options: ChaosBenchmark.Options) {
