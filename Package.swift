@@ -211,6 +211,8 @@ let package = Package(
             // MashGatewayCLI is not imported: it makes `swift build --build-tests` build the binary these tests run.
             dependencies: ["MashGatewayCLI", "Gateway", "MQTT", "Postgres", "TestSupport", .product(name: "Yams", package: "Yams")]
         ),
+        // The chaos run's pure parts, and the short chaos run CI makes with the built `mash-bench`.
+        .testTarget(name: "MashBenchTests", dependencies: ["MashBench", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

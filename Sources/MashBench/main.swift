@@ -11,6 +11,7 @@ let benchmarks: [(name: String, summary: String, run: ([String]) throws -> Void)
     ("soak", SoakBenchmark.summary, SoakBenchmark.run),
     ("backup", BackupBenchmark.summary, BackupBenchmark.run),
     ("scrape", ScrapeBenchmark.summary, ScrapeBenchmark.run),
+    ("chaos", ChaosBenchmark.summary, ChaosBenchmark.run),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())
