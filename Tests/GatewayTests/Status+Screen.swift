@@ -26,6 +26,9 @@ struct StatusScreenTests {
                 SELECT id, 'threshold', 'high', 't', 'm' FROM devices WHERE serial_number = 'sn-kitchen';
                 """)
 
+            // Control messages stay in the ring until their effects are committed: wait for the depth to
+            // settle, so that the status command and the scrape after it see the same number.
+            try await waitUntil("the ring drained") { fixture.metric("mash_ring_depth_messages", port: port) == 0 }
             let result = try GatewayBinary.run(["status", "--json", "--config", fixture.gateway.configPath])
             #expect(result.status == 0, "\(result.output)")
             let object = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], "\(result.output)")

@@ -38,7 +38,7 @@ struct ChaosBenchmarkShortRunTests {
         for process in all { kill(process, SIGKILL) }
     }
 
-    @Test("2 minutes, ≥ 10 faults: no reading lost or duplicated, every command finished")
+    @Test("2 minutes, ≥ 10 faults: no reading lost or duplicated, every command finished and none sent twice")
     func shortRun() async throws {
         let bench = Self.benchPath
         try #require(FileManager.default.isExecutableFile(atPath: bench), "\(bench) is not built: run `swift build` first")
@@ -61,6 +61,7 @@ struct ChaosBenchmarkShortRunTests {
         #expect(values["readings_lost"] == 0, "\(output.suffix(3000))")
         #expect(values["readings_duplicated"] == 0)
         #expect(values["commands_not_final"] == 0)
+        #expect(values["commands_sent_twice"] == 0, "a command acknowledged before a SIGKILL is not sent again: \(output.suffix(3000))")
         #expect((values["faults"] ?? 0) >= 10, "a 2-minute run injects at least ten faults")
         #expect(status == 0, "exit status \(status.map(String.init) ?? "none")")
     }
