@@ -29,7 +29,11 @@ struct ResidentMemory: CustomStringConvertible {
 
     /// The summed `Rss:` of every mapping of a file whose path ends in `pathSuffix`.
     static func mappingResidentKiB(pid: Int32, pathSuffix: String) -> Int {
-        guard let smaps = try? String(contentsOfFile: "/proc/\(pid)/smaps", encoding: .utf8) else { return 0 }
+        // Read to the end: /proc files report a size of 0, and Foundation's sized read of the (long)
+        // smaps comes back cut short or empty.
+        guard let file = FileHandle(forReadingAtPath: "/proc/\(pid)/smaps") else { return 0 }
+        defer { try? file.close() }
+        let smaps = String(decoding: file.readDataToEndOfFile(), as: UTF8.self)
         var inside = false
         var total = 0
         for line in smaps.split(separator: "\n") {

@@ -10,9 +10,9 @@ extension Tag {
 /// The 2-minute chaos run CI makes: the built `mash-bench chaos` against the built `mash-gateway`,
 /// a real mosquitto and PostgreSQL, at least ten faults of every kind.
 ///
-/// It asserts what the gateway already guarantees: no acknowledged reading lost or stored twice,
-/// every command in a final state. Commands sent twice after a SIGKILL and alerts missed during an
-/// outage are printed in the run's table (and in this test's output) but not asserted yet.
+/// It asserts no acknowledged reading lost or stored twice, every command in a final state and none
+/// sent twice. Alerts expected and raised are printed in the run's table (and this test's output):
+/// a window that ends while the gateway is down can be judged either way, so they are not asserted.
 @Suite("mash-bench chaos: a short run with faults", .tags(.slow), .timeLimit(.minutes(6)))
 struct ChaosBenchmarkShortRunTests {
     static var benchPath: String {
@@ -26,8 +26,11 @@ struct ChaosBenchmarkShortRunTests {
         var index = 0
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         let parents: [(Int32, Int32)] = entries.compactMap { entry in
-            guard let child = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return nil }
+            // Read to the end: /proc files report a size of 0, and a read sized by it comes back empty.
+            guard let child = Int32(entry), let file = FileHandle(forReadingAtPath: "/proc/\(entry)/stat") else { return nil }
+            defer { try? file.close() }
+            let stat = String(decoding: file.readDataToEndOfFile(), as: UTF8.self)
+            guard let close = stat.lastIndex(of: ")") else { return nil }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             return fields.count > 1 ? Int32(fields[1]).map { (child, $0) } : nil
         }
