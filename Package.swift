@@ -193,7 +193,7 @@ let package = Package(
         .testTarget(name: "SchemaMigrationsTests", dependencies: ["SchemaMigrations", "Postgres", "TestSupport"]),
         .testTarget(name: "WallTimeTests", dependencies: ["WallTime"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "WallTime"]),
-        .testTarget(name: "MessageRingTests", dependencies: ["MessageRing"]),
+        .testTarget(name: "MessageRingTests", dependencies: ["MessageRing", "TestSupport"]),
         .testTarget(name: "MailboxesTests", dependencies: ["Mailboxes"]),
         .testTarget(name: "OutboxTests", dependencies: ["Outbox", "Postgres", "TestSupport"]),
         .testTarget(name: "DeviceRegistryTests", dependencies: ["DeviceRegistry", "Postgres", "TestSupport"]),

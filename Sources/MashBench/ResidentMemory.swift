@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A process's resident memory at one moment, from `/proc/<pid>/status` and `/proc/<pid>/smaps`.
 ///
@@ -24,29 +25,7 @@ struct ResidentMemory: CustomStringConvertible {
                 }
             }
         }
-        ringKiB = Self.mappingResidentKiB(pid: pid, pathSuffix: "/ring.mmap")
-    }
-
-    /// The summed `Rss:` of every mapping of a file whose path ends in `pathSuffix`.
-    static func mappingResidentKiB(pid: Int32, pathSuffix: String) -> Int {
-        // Read to the end: /proc files report a size of 0, and Foundation's sized read of the (long)
-        // smaps comes back cut short or empty.
-        guard let file = FileHandle(forReadingAtPath: "/proc/\(pid)/smaps") else { return 0 }
-        defer { try? file.close() }
-        let smaps = String(decoding: file.readDataToEndOfFile(), as: UTF8.self)
-        var inside = false
-        var total = 0
-        for line in smaps.split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard let first = fields.first else { continue }
-            if first.contains("-"), first.first?.isHexDigit == true, fields.count >= 5 {
-                // A mapping's header line: address range, perms, offset, device, inode[, path].
-                inside = fields.count >= 6 && fields[5].hasSuffix(pathSuffix)
-            } else if inside, first == "Rss:", fields.count >= 2, let kib = Int(fields[1]) {
-                total += kib
-            }
-        }
-        return total
+        ringKiB = residentKiB(ofMappingsEndingIn: "/ring.mmap", pid: pid)
     }
 
     var description: String {

@@ -1,29 +1,13 @@
 import Foundation
 import Testing
 @testable import MessageRing
+import TestSupport
 
 /// Released pages leave the resident set, and what the producer writes into them afterwards is intact.
 @Suite("MessageRing: consumed pages leave the resident set", .timeLimit(.minutes(1)))
 struct MessageRingResidentPagesTests {
     /// The resident KiB of this process's mappings of `path` (`/proc/self/smaps`).
-    static func residentKiB(of path: String) throws -> Int {
-        // Read to the end: /proc files report a size of 0, and a read sized by it comes back empty.
-        guard let file = FileHandle(forReadingAtPath: "/proc/self/smaps") else { return 0 }
-        defer { try? file.close() }
-        let smaps = String(decoding: file.readDataToEndOfFile(), as: UTF8.self)
-        var inside = false
-        var total = 0
-        for line in smaps.split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard let first = fields.first else { continue }
-            if first.contains("-"), first.first?.isHexDigit == true, fields.count >= 5 {
-                inside = fields.count >= 6 && fields[5] == path
-            } else if inside, first == "Rss:", fields.count >= 2, let kib = Int(fields[1]) {
-                total += kib
-            }
-        }
-        return total
-    }
+    static func residentKiB(of path: String) throws -> Int { TestSupport.residentKiB(ofMappingsEndingIn: path) }
 
     /// Four laps through a 4 MiB ring file, released as read: the mapping keeps at most the chunk
     /// not yet handed back plus the header page and the page being read, not the 4 MiB it touched.
