@@ -181,19 +181,7 @@ extension EndToEndBenchmark {
 
     /// Waits for `target` rows in `window`; fails (instead of hanging) when the count stops moving for 30 s.
     static func waitForRows(_ target: Int, in window: (from: Int64, to: Int64), setup: PostgresConnection, broker: TestBroker) async throws {
-        var last = -1
-        var lastChange = ContinuousClock.now
-        while true {
-            let count = try countRows(setup, window)
-            if count >= target { return }
-            if count != last {
-                last = count
-                lastChange = .now
-            } else if ContinuousClock.now - lastChange > .seconds(30) {
-                throw TestSupportError("stalled at \(count) of \(target) rows; broker log:\n\(broker.log().suffix(1500))")
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await waitForRows(target, broker: broker) { try countRows(setup, window) }
     }
 
     /// p50/p99/max client-side wall time of `sql` for 500 random bench devices (after 50 to warm up),

@@ -219,12 +219,19 @@ enum EndToEndBenchmark {
         await cluster.stop()
     }
 
-    /// Waits for `target` rows; fails (instead of hanging) when the count stops moving for 30 s.
+    /// Waits for `target` rows in `sensor_readings`; fails (instead of hanging) when the count stops moving for 30 s.
     static func waitForRows(_ target: Int, setup: PostgresConnection, broker: TestBroker) async throws {
+        try await waitForRows(target, broker: broker) {
+            Int(try setup.execute("SELECT count(*) FROM sensor_readings")[0, "count"] ?? "0") ?? 0
+        }
+    }
+
+    /// Waits until `count()` reaches `target`; fails (instead of hanging) when it stops moving for 30 s.
+    static func waitForRows(_ target: Int, broker: TestBroker, count: () throws -> Int) async throws {
         var last = -1
         var lastChange = ContinuousClock.now
         while true {
-            let count = Int(try setup.execute("SELECT count(*) FROM sensor_readings")[0, "count"] ?? "0") ?? 0
+            let count = try count()
             if count >= target { return }
             if count != last {
                 last = count
