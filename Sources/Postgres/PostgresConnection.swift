@@ -150,6 +150,34 @@ public final class PostgresConnection: @unchecked Sendable {
         )
     }
 
+    /// Runs a script like `executeScript` and returns the rows of every statement that returned rows, in order.
+    ///
+    /// For tools that take SQL from a person (the tests' `psql`): each statement's result is kept,
+    /// as `psql -c` shows them, and the first error ends the script and is thrown.
+    public func executeScriptReturningRows(_ sql: String) throws(PostgresError) -> [PostgresRows] {
+        let connection = self.connection
+        try check(.call(1), "script", failure: .queryFailed, connection: connection)
+        try check(.call(PQsendQuery(connection, sql)), "script", failure: .queryFailed, connection: connection)
+        var results: [PostgresRows] = []
+        var failure: PostgresError?
+        while let result = PQgetResult(connection) {
+            defer { PQclear(result) }
+            abandonCopy(result)
+            guard failure == nil else { continue }
+            do throws(PostgresError) {
+                try check(
+                    .result(result, expected: [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY]), "script",
+                    failure: .queryFailed, connection: connection
+                )
+                if PQresultStatus(result) == PGRES_TUPLES_OK { results.append(Self.rows(of: result)) }
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return results
+    }
+
     /// Runs `body` between BEGIN and COMMIT; any error thrown rolls back and is rethrown.
     ///
     /// If a statement failed inside `body` but the error was caught there, the server turns COMMIT

@@ -27,7 +27,7 @@ public enum Harness {
     public static func makeDirectory(_ prefix: String) throws -> String {
         let dir = "\(root)/\(prefix)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        if isRoot { _ = try? runCommand("/bin/chown", [serviceUser, dir]) }
+        if isRoot, let account = getpwnam(serviceUser) { chown(dir, account.pointee.pw_uid, gid_t(bitPattern: -1)) }
         return dir
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import Synchronization
 
 /// A private PostgreSQL 15 cluster on a free loopback port, for tests that need a real server.
@@ -202,20 +203,21 @@ public final class TestPostgres: Sendable {
         "postgres://\(user):\(password)@127.0.0.1:\(port)/\(database)"
     }
 
-    /// Runs SQL through psql as the superuser and returns its output (tab-separated, unaligned, tuples only).
+    /// Runs SQL as the superuser and returns what `psql -A -t -F '\t'` prints (tab-separated, unaligned, tuples only).
     public func psql(_ sql: String, database: String) throws -> String {
-        let result = try runCommand(
-            "\(Self.binDirectory)/psql",
-            [
-                "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
-                "-h", directory, "-p", "\(port)", "-U", Self.superuser, "-d", database, "-c", sql,
-            ],
-            asUser: Harness.serviceUser
-        )
-        guard result.status == 0 else {
-            throw TestSupportError("psql failed (\(result.status)) on \(database): \(result.output)")
+        // In-process over the cluster's unix socket (trusted): a psql child run through runuser
+        // costs tens of milliseconds of PAM and process start-up, and tests call this inside
+        // polling loops on the cooperative pool's two threads, where that time stalls every test.
+        let socketURL = "postgresql:///\(database)?host=\(directory)&port=\(port)&user=\(Self.superuser)"
+        do {
+            let connection = try PostgresConnection.connect(socketURL, applicationName: "mash-test psql")
+            defer { connection.close() }
+            let results = try connection.executeScriptReturningRows(sql)
+            // psql -A -t -F '\t': a row is its values joined by tabs (NULL empty), one row a line.
+            return results.flatMap(\.rows).map { $0.map { $0 ?? "" }.joined(separator: "\t") }.joined(separator: "\n")
+        } catch {
+            throw TestSupportError("psql failed on \(database): \(error)")
         }
-        return result.output.hasSuffix("\n") ? String(result.output.dropLast()) : result.output
     }
 
     // MARK: Stopping

@@ -66,26 +66,16 @@ struct CommandStoreClaimTests {
             """, [fixture.device.uuidString])
         // Both connections are open before either starts; threads, so the claims really run at once.
         let stores = try (0..<2).map { _ in CommandStore(connection: try fixture.connect()) }
-        let box = ClaimResults()
-        let gate = DispatchSemaphore(value: 0)
-        let done = DispatchGroup()
-        for (index, store) in stores.enumerated() {
+        let all = try await simultaneously(stores.map { store in
             nonisolated(unsafe) let store = store
-            done.enter()
-            Thread {
-                gate.wait()
+            return { @Sendable () -> [UUID] in
                 var mine: [UUID] = []
                 while let rows = try? store.claimPending(limit: 7, online: .databaseStatus, ttl: .seconds(3600), now: .now()), !rows.isEmpty {
                     mine += rows.map(\.id)
                 }
-                box.set(index, mine)
-                done.leave()
-            }.start()
-        }
-        gate.signal()
-        gate.signal()
-        done.wait()
-        let all = box.all
+                return mine
+            }
+        })
         let flat = all.flatMap { $0 }
         #expect(flat.count == 600)
         #expect(Set(flat).count == 600)
@@ -109,11 +99,4 @@ struct CommandStoreClaimTests {
         #expect(Set(a.map(\.id)).isDisjoint(with: b.map(\.id)))
         #expect(try fixture.column("SELECT count(*) FROM device_commands WHERE status = 'sent'") == ["10"])
     }
-}
-
-final class ClaimResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [Int: [UUID]] = [:]
-    func set(_ index: Int, _ ids: [UUID]) { lock.withLock { results[index] = ids } }
-    var all: [[UUID]] { lock.withLock { results.keys.sorted().map { results[$0]! } } }
 }

@@ -18,19 +18,11 @@ struct PartitionMaintenanceInstancesTests {
         var setup = PartitionManager(settings: PartitionSettings(interval: .day))
         try setup.ensure(days: oldDays, on: f.db)
         let writers = [try f.writer(.day, retention: 20), try f.writer(.day, retention: 20)]
-        let start = DispatchSemaphore(value: 0)
-        let results = try await withThrowingTaskGroup(of: (made: [String], dropped: [String]).self) { group in
-            for writer in writers {
-                group.addTask {
-                    start.wait()
-                    let made = try writer.premakePartitions(now: now)
-                    let dropped = try writer.dropExpiredPartitions(now: now)
-                    return (made, dropped)
-                }
+        let results = try await simultaneously(writers.map { writer in
+            { @Sendable () throws -> (made: [String], dropped: [String]) in
+                (try writer.premakePartitions(now: now), try writer.dropExpiredPartitions(now: now))
             }
-            for _ in writers { start.signal() }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
+        })
         let dropped = results.flatMap(\.dropped)
         #expect(dropped.count == 30 && Set(dropped).count == 30, "each expired partition dropped by exactly one instance: \(results.map(\.dropped))")
         // Both may report a partition as made (it was missing when each looked); the catalog holds it once.

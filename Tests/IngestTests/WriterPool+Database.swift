@@ -29,7 +29,7 @@ struct WriterPoolDatabaseTests {
             return pool.tracker.outstanding == 0
         }
         if let position = pool.tracker.takeReleasable() { offered.append(position) }
-        pool.finish()
+        try await onThread { pool.finish() }
         #expect(offered == offered.sorted() && Set(offered).count == offered.count, "released out of order: \(offered)")
         #expect(offered.last == ringEnd(11))
         #expect(try f.count() == 11 * Self.readingsPerBatch)
@@ -44,7 +44,7 @@ struct WriterPoolDatabaseTests {
         for sequence in 0..<10 {
             pool.submit(WriteJob(sequence: UInt64(sequence), batch: readings(f, of: pool, batch: sequence), ringEnd: ringEnd(sequence)))
         }
-        pool.finish()
+        try await onThread { pool.finish() }
         #expect(pool.tracker.outstanding == 0)
         #expect(try f.count() == 10 * Self.readingsPerBatch)
         #expect(pool.tracker.takeReleasable() == ringEnd(9))
@@ -72,7 +72,7 @@ struct WriterPoolDatabaseTests {
 
         try await cluster.restart()
         try await waitUntil("the spool to be replayed", timeout: .seconds(60)) { pool.spoolIsEmpty }
-        pool.finish()
+        try await onThread { pool.finish() }
         try expectEachBatchOnce(f, batches: 4, replayOrder: [1, 2, 3])
     }
 
@@ -87,7 +87,7 @@ struct WriterPoolDatabaseTests {
         for sequence in 0..<4 {
             first.submit(WriteJob(sequence: UInt64(sequence), batch: readings(f, of: first, batch: sequence), ringEnd: ringEnd(sequence)))
         }
-        first.finish()
+        try await onThread { first.finish() }
         #expect(spool.count == 4)
 
         // The next start finds them in the spool and writes them once the database is back.
@@ -95,7 +95,7 @@ struct WriterPoolDatabaseTests {
         let second = makePool(f, spool: spool, connections: 2)
         second.start()
         try await waitUntil("the spool to be replayed", timeout: .seconds(60)) { second.spoolIsEmpty }
-        second.finish()
+        try await onThread { second.finish() }
         try expectEachBatchOnce(f, batches: 4, replayOrder: nil)
     }
 
@@ -118,7 +118,7 @@ struct WriterPoolDatabaseTests {
         #expect(try f.count() == 0)
         _ = try cluster.psql("ALTER ROLE mash IN DATABASE \(name) RESET default_transaction_read_only", database: "postgres")
         try await waitUntil("the spool to be replayed", timeout: .seconds(60)) { pool.spoolIsEmpty }
-        pool.finish()
+        try await onThread { pool.finish() }
         try expectEachBatchOnce(f, batches: 2, replayOrder: [0, 1])
         #expect(try f.count("SELECT count(*) FROM ingest_rejects") == 0)
     }

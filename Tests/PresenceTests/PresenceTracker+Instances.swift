@@ -22,17 +22,9 @@ struct PresenceTrackerInstancesTests {
             _ = try tracker.flush(now: t(2))
         }
         for tracker in trackers { #expect(tracker.sweep(now: t(92)).count == 50) }
-        let start = DispatchSemaphore(value: 0)
-        let raised = try await withThrowingTaskGroup(of: Int.self) { group in
-            for tracker in trackers {
-                group.addTask {
-                    start.wait()
-                    return try tracker.flush(now: t(92)).alerts.filter { $0.event == .raised }.count
-                }
-            }
-            for _ in trackers { start.signal() }
-            return try await group.reduce(0, +)
-        }
+        let raised = try await simultaneously(trackers.map { tracker in
+            { @Sendable () throws -> Int in try tracker.flush(now: t(92)).alerts.filter { $0.event == .raised }.count }
+        }).reduce(0, +)
         #expect(raised == 50, "each alert reported by exactly one instance")
         #expect(try scalar(db, "SELECT count(*) FROM alerts WHERE alert_type = 'device_offline'") == "50")
         #expect(try scalar(db, "SELECT count(DISTINCT device_id) FROM alerts WHERE alert_type = 'device_offline' AND resolved IS NOT TRUE") == "50")

@@ -35,13 +35,6 @@ struct TestDatabase {
     }
 }
 
-/// Runs blocking libpq work on a GCD thread, so waiting on a lock never starves the test's cooperative pool.
-func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-    }
-}
-
 /// A log handler that keeps messages in memory, so tests can read what the runner said without a global bootstrap.
 final class RecordingLogHandler: LogHandler, @unchecked Sendable {
     private let storage = Mutex<[String]>([])
