@@ -9,8 +9,13 @@ extension ControlIntegrationTests {
     /// never delivers it again) and its worker committing the effect loses none of them.
     ///
     /// Each test holds a lock the worker's write needs, waits until the worker is blocked on it
-    /// (so the message went through the ring and the worker has it, uncommitted), kills the
-    /// gateway, ends its database sessions (nothing half-done commits later) and starts it again.
+    /// (so the message went through the ring and the worker has it, uncommitted), has telemetry
+    /// stored behind it (so the writers' durable point, and with it the ring's release point, moves
+    /// past the control record unless the fence holds it), kills the gateway, ends its database
+    /// sessions (nothing half-done commits later) and starts it again. Without the readings behind
+    /// it, whether the release point had moved past the record by the kill was a race (a turn of
+    /// the consumer after an empty batch went through the writers), so the test could pass without
+    /// the fence; the readings make that move certain.
     @Suite("Control messages survive SIGKILL", .timeLimit(.minutes(3)))
     struct ControlCrashSafetyTests {
         @Test("a heartbeat taken but not yet written is stored after a SIGKILL and restart")
@@ -21,7 +26,7 @@ extension ControlIntegrationTests {
                 let locker = try f.lock("SELECT id FROM devices WHERE serial_number = 'sn-kitchen' FOR UPDATE")
                 defer { locker.close() }
                 try f.device.publish("devices/sn-kitchen/heartbeat", #"{"uptime_s":12,"firmware":"7.7.7"}"#)
-                try await f.killWhileBlocked("mash-gateway presence", locker: locker)
+                try await f.killWhileBlocked("mash-gateway presence", locker: locker, readingsFrom: "02:00:00:00:00:02")
                 #expect(try f.device("firmware_version") != "7.7.7", "the heartbeat was written before the kill; the test proves nothing")
                 try await f.startGatewayAgain()
                 try await f.expectSQL("SELECT firmware_version FROM devices WHERE serial_number = 'sn-kitchen'", "7.7.7")
@@ -41,7 +46,7 @@ extension ControlIntegrationTests {
                 let locker = try f.lock("SELECT id FROM device_commands WHERE id = '\(id)' FOR UPDATE")
                 defer { locker.close() }
                 try f.device.publish("devices/sn-kitchen/commands/\(id)/ack", "")
-                try await f.killWhileBlocked("mash-gateway commands", locker: locker)
+                try await f.killWhileBlocked("mash-gateway commands", locker: locker, readingsFrom: "sn-kitchen")
                 #expect(try f.command(id) == "sent", "the ack was written before the kill; the test proves nothing")
                 try await f.startGatewayAgain()
                 try await f.expectCommand(id, "status || ' ' || retry_count", "acknowledged 0")
@@ -59,7 +64,7 @@ extension ControlIntegrationTests {
                 let locker = try f.lock("LOCK TABLE audit_logs IN EXCLUSIVE MODE")
                 defer { locker.close() }
                 try operatorProbe.publish("operators/admin@example.com/commands", #"{"device":"sn-kitchen","type":"reboot","request_id":"r-crash"}"#)
-                try await f.killWhileBlocked("mash-gateway commands", locker: locker)
+                try await f.killWhileBlocked("mash-gateway commands", locker: locker, readingsFrom: "sn-kitchen")
                 #expect(try f.count("SELECT count(*) FROM device_commands") == 0, "the request was handled before the kill; the test proves nothing")
                 try await f.startGatewayAgain()
                 let answer = try await withGatewayLog(f) { try await operatorProbe.waitForMessage(on: "operators/admin@example.com/responses") }
@@ -92,18 +97,38 @@ extension IngestFixture {
         return locker
     }
 
-    /// Waits until the gateway's `application` session waits on a lock, SIGKILLs the gateway, ends
-    /// its sessions (so the blocked statement never commits) and releases `locker`'s lock.
-    func killWhileBlocked(_ application: String, locker: PostgresConnection) async throws {
+    /// Waits until the gateway's `application` session waits on a lock, has readings of `device`
+    /// stored behind the blocked control message, SIGKILLs the gateway, ends its sessions (so the
+    /// blocked statement never commits) and releases `locker`'s lock.
+    func killWhileBlocked(_ application: String, locker: PostgresConnection, readingsFrom device: String) async throws {
         let sessions = "FROM pg_stat_activity WHERE datname = '\(databaseName)'"
         try await waitUntil("\(application) waiting on the held lock", timeout: .seconds(20)) {
             try count("SELECT count(*) \(sessions) AND application_name = '\(application)' AND wait_event_type = 'Lock'") == 1
         }
+        try await storeReadingsBehind(device: device)
+        #expect(try count("SELECT count(*) \(sessions) AND application_name = '\(application)' AND wait_event_type = 'Lock'") == 1,
+                "\(application) no longer blocked when the readings behind its message were stored")
         await gateway.kill()
         _ = try sql("SELECT count(pg_terminate_backend(pid)) \(sessions) AND application_name LIKE 'mash-gateway%'")
         try await waitUntil("the killed gateway's sessions gone") {
             try count("SELECT count(*) \(sessions) AND application_name LIKE 'mash-gateway%'") == 0
         }
         try locker.execute("ROLLBACK")
+    }
+
+    /// Stores two telemetry messages of `device`, one after the other, after the control message
+    /// whose worker is blocked. The consumer releases the ring at the top of each loop turn, so once
+    /// the second is stored it has released as far as the first one's batch allows: past the control
+    /// record, unless the fence holds it there.
+    func storeReadingsBehind(device: String) async throws {
+        let stored = "SELECT count(*) FROM sensor_readings"
+        let before = try count(stored)
+        let now = Int64(Date().timeIntervalSince1970)
+        for (i, second) in [now, now + 1].enumerated() {
+            try self.device.publish("devices/\(device)/telemetry", #"{"ts":\#(second * 1000),"readings":{"humidity":\#(40 + i)}}"#)
+            try await waitUntil("telemetry behind the blocked control message stored (\(i + 1) of 2)", timeout: .seconds(20)) {
+                try count(stored) >= before + i + 1
+            }
+        }
     }
 }
