@@ -1,3 +1,4 @@
+import Foundation
 import Alerts
 import DeviceRegistry
 import GatewayConfig
@@ -89,5 +90,42 @@ struct ThresholdAlertEngineDatabaseTests {
         #expect(try db.execute("SELECT count(*) || ' ' || max(escalation_level) AS n FROM alerts")[0, "n"] == "1 3")
         #expect(try db.execute("SELECT count(*) AS n FROM notifications")[0, "n"] == "3")
         #expect(try second.record([AlertReading(device: device, sensor: "temperature", value: 70, at: 41_000_000)]).map(\.event) == [.resolved])
+    }
+
+    /// After a SIGKILL the ring (or spool) gives back readings whose batch was stored and judged but
+    /// not yet released; after a lost commit acknowledgement the same readings are judged again on a
+    /// rebuilt engine. Neither may raise a second alert for a crossing already raised and resolved
+    /// (the 30-minute chaos run's "unexpected" alerts), nor resolve an open alert with an older reading.
+    @Test("a restarted engine does not judge again the readings behind the stored raise or resolve")
+    func replayAfterRestart() async throws {
+        let (url, device, _) = try await setUp()
+        func reading(_ value: Double, _ second: Int64) -> AlertReading {
+            AlertReading(device: device, sensor: "temperature", value: value, at: second * 1_000_000)
+        }
+        let crossing = [reading(70, 1), reading(90, 2), reading(91, 3), reading(70, 4)]
+        // Judged at the gateway's time, as the alert worker does (rows are stamped with it).
+        let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        let first = try engine(url)
+        #expect(try first.record(crossing, now: now).map(\.event) == [.raised, .resolved])
+        first.store.connection.close()
+
+        let second = try engine(url)
+        defer { second.store.connection.close() }
+        #expect(try second.restore() == 0)
+        #expect(try second.record(crossing, now: now + 1).isEmpty, "the replayed crossing was judged again")
+        #expect(second.lateReadings == 4)
+        let db = second.store.connection
+        #expect(try db.execute("SELECT count(*) AS n FROM alerts")[0, "n"] == "1")
+        // A new crossing after the replay is raised as usual.
+        #expect(try second.record([reading(92, 5)], now: now + 2).map(\.event) == [.raised])
+        second.store.connection.close()
+
+        // Killed with that alert open: a replay of older readings neither resolves nor raises it again.
+        let third = try engine(url)
+        defer { third.store.connection.close() }
+        #expect(try third.restore() == 1)
+        #expect(try third.record(crossing + [reading(93, 5)], now: now + 3).isEmpty)
+        #expect(try third.record([reading(70, 6)], now: now + 4).map(\.event) == [.resolved])
+        #expect(try third.store.connection.execute("SELECT count(*) AS n FROM alerts")[0, "n"] == "2")
     }
 }

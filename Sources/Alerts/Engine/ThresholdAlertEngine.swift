@@ -38,6 +38,9 @@ public final class ThresholdAlertEngine {
     private var keyByAlert: [String: Key] = [:]
     private var dirtyCurrent: [String: Double] = [:]
     private var deviceRules: [PackedUUID: (configuration: String?, bySensor: [String: [AlertRule]])] = [:]
+    /// Reading times already judged (from the stored alerts, at `restore`) for rules with no machine
+    /// yet; applied when the machine is made, so a replay after a restart is late (see `judgedThrough`).
+    private var restoredJudged: [Key: Int64] = [:]
     private let configuredBySensor: [String: [AlertRule]]
 
     public init(store: AlertStore, settings: AlertSettings, logger: Logger) {
@@ -57,7 +60,8 @@ public final class ThresholdAlertEngine {
     /// `current_value` changes not yet written.
     public var pendingCurrentValues: Int { dirtyCurrent.count }
 
-    /// Rebuilds the state of every unresolved threshold alert; returns how many.
+    /// Rebuilds the state of every unresolved threshold alert, and how far each device's rules had
+    /// judged readings (so replayed readings raise nothing again); returns how many open alerts.
     @discardableResult
     public func restore() throws(StoreError) -> Int {
         for stored in try store.loadOpen() {
@@ -71,6 +75,14 @@ public final class ThresholdAlertEngine {
             entries[key] = Entry(machine: machine, alertID: stored.id, deviceKey: stored.publishKey, deviceName: stored.publishKey,
                                  severity: stored.severity, title: stored.title, level: stored.open.level)
             keyByAlert[stored.id] = key
+        }
+        for judged in try store.loadJudgedThrough() {
+            let key = Key(device: judged.deviceID, rule: judged.ruleName)
+            if entries[key] != nil {
+                entries[key]?.machine.judgedThrough(judged.micros)
+            } else {
+                restoredJudged[key] = judged.micros
+            }
         }
         return keyByAlert.count
     }
@@ -105,23 +117,29 @@ public final class ThresholdAlertEngine {
         for reading in readings {
             for rule in rules(for: reading.device, sensor: reading.sensor) {
                 let key = Key(device: reading.device.id, rule: rule.name)
-                var entry = entries[key] ?? Entry(
-                    machine: ThresholdRuleMachine(rule: rule, escalation: escalation), alertID: nil,
-                    deviceKey: reading.device.publishKey, deviceName: reading.device.name, severity: rule.severity.rawValue, title: "")
+                var entry = entries[key] ?? newEntry(key, rule: rule, device: reading.device)
                 if entry.machine.rule != rule { entry.machine.replaceRule(rule) }
                 entry.deviceKey = reading.device.publishKey
                 entry.deviceName = reading.device.name
                 if entry.machine.isLate(reading.at) {
                     lateReadings += 1
                     lateCounter.increment()
+                    entries[key] = entry
                     continue
                 }
                 let action = entry.machine.reading(reading.value, at: reading.at, now: now)
-                try perform(action, key: key, entry: &entry, at: now ?? reading.at, notices: &notices)
+                try perform(action, key: key, entry: &entry, at: now ?? reading.at, readingAt: reading.at, notices: &notices)
                 entries[key] = entry
             }
         }
         return notices
+    }
+
+    private func newEntry(_ key: Key, rule: AlertRule, device: DeviceRecord) -> Entry {
+        var machine = ThresholdRuleMachine(rule: rule, escalation: escalation)
+        if let judged = restoredJudged.removeValue(forKey: key) { machine.judgedThrough(judged) }
+        return Entry(machine: machine, alertID: nil, deviceKey: device.publishKey, deviceName: device.name,
+                     severity: rule.severity.rawValue, title: "")
     }
 
     /// Raises conditions that have held for `for_s` and escalates what is due.
@@ -135,7 +153,7 @@ public final class ThresholdAlertEngine {
             }
             let action = entry.machine.tick(now: now)
             if action == .nothing { continue }
-            try perform(action, key: key, entry: &entry, at: now, notices: &notices)
+            try perform(action, key: key, entry: &entry, at: now, readingAt: entry.machine.lastJudgedAt ?? now, notices: &notices)
             entries[key] = entry
         }
         // Forget idle machines of devices that sent nothing worth keeping (bounded memory).
@@ -171,8 +189,10 @@ public final class ThresholdAlertEngine {
 
     // MARK: Actions
 
+    /// `at`: gateway time, for the rows; `readingAt`: the time of the newest reading judged, kept
+    /// with a raise or resolve so a restarted engine does not judge it again.
     private func perform(
-        _ action: ThresholdRuleMachine.Action, key: Key, entry: inout Entry, at: Int64, notices: inout [AlertNotice]
+        _ action: ThresholdRuleMachine.Action, key: Key, entry: inout Entry, at: Int64, readingAt: Int64, notices: inout [AlertNotice]
     ) throws(StoreError) {
         let rule = entry.machine.rule
         switch action {
@@ -180,7 +200,7 @@ public final class ThresholdAlertEngine {
             return
         case .raise(let trigger, _):
             let (title, message) = Self.text(rule: rule, deviceName: entry.deviceName, value: trigger)
-            if let id = try store.raise(device: key.device, rule: rule, title: title, message: message, trigger: trigger, at: at) {
+            if let id = try store.raise(device: key.device, rule: rule, title: title, message: message, trigger: trigger, at: at, judgedThrough: readingAt) {
                 entry.alertID = id
                 entry.severity = rule.severity.rawValue
                 entry.title = title
@@ -232,7 +252,7 @@ public final class ThresholdAlertEngine {
             keyByAlert.removeValue(forKey: id)
             dirtyCurrent.removeValue(forKey: id)
             entry.alertID = nil
-            if try store.autoResolve(alertID: id, current: value, at: at) {
+            if try store.autoResolve(alertID: id, current: value, at: at, judgedThrough: readingAt) {
                 logger.notice("threshold alert resolved", metadata: ["alert_id": "\(id)", "value": "\(value)"])
                 notices.append(AlertNotice(event: .resolved, alertID: id, deviceKey: entry.deviceKey, severity: entry.severity,
                                            escalationLevel: entry.level, title: entry.title, currentValue: value))

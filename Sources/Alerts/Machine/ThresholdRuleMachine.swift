@@ -68,7 +68,8 @@ public struct ThresholdRuleMachine: Sendable, Equatable {
     public private(set) var rule: AlertRule
     public let escalation: Escalation
     public private(set) var state: State = .idle
-    /// The time of the newest reading judged; nil before the first (and after a restore).
+    /// The time of the newest reading judged; nil before the first (after a restart: what the
+    /// stored alerts say was judged, `judgedThrough`).
     public private(set) var lastJudgedAt: Int64?
     /// Gateway time at which the current `pending` condition was first seen.
     private var pendingNoticedAt: Int64?
@@ -172,6 +173,14 @@ public struct ThresholdRuleMachine: Sendable, Equatable {
     /// Rebuilds an open alert from its stored row (after a restart or a reconnect).
     public mutating func restored(_ alert: Open) {
         state = .open(alert)
+    }
+
+    /// After a restart or a reconnect: readings up to `at` were judged before and their effect
+    /// (the raise or resolve stored with `at`) is committed. A replay of them (the ring or spool
+    /// after a crash, a transaction retried after its commit was lost) is then late, so an alert
+    /// already resolved is not raised again and an open one is not resolved by an older reading.
+    public mutating func judgedThrough(_ at: Int64) {
+        lastJudgedAt = max(lastJudgedAt ?? at, at)
     }
 
     /// The rule changed (new configuration) under the same name: the state carries over.

@@ -55,6 +55,31 @@ public final class AlertStore: @unchecked Sendable {
                                 [device.string, name])).first
     }
 
+    /// Per device and rule, the newest reading time an alert records as judged (`judged_through_us`,
+    /// written with each raise and auto-resolve), over open alerts and those resolved within
+    /// `judgedWindowDays`: what a restarted engine must not judge again.
+    ///
+    /// Bounded by age because replays come from the last run's ring and spool (seconds to an
+    /// outage's length); a resolve older than the window cannot be undone by them in practice, and
+    /// the query stays one scan of recent alerts however long the table grows.
+    public func loadJudgedThrough() throws(StoreError) -> [(deviceID: PackedUUID, ruleName: String, micros: Int64)] {
+        let rows = try execute("load judged readings", """
+            SELECT a.device_id, a.threshold_config ->> 'name' AS name, max((a.metadata ->> 'judged_through_us')::bigint) AS judged
+            FROM alerts a
+            WHERE a.alert_type = 'threshold' AND a.threshold_config ? 'name' AND a.metadata ? 'judged_through_us'
+              AND (a.resolved IS NOT TRUE OR a.resolved_at >= (now() AT TIME ZONE 'UTC') - make_interval(days => $1::int))
+            GROUP BY 1, 2
+            """, [String(Self.judgedWindowDays)])
+        return (0..<rows.count).compactMap { index in
+            guard let device = rows[index, "device_id"].flatMap({ PackedUUID($0) }), let name = rows[index, "name"],
+                  let micros = rows[index, "judged"].flatMap({ Int64($0) }) else { return nil }
+            return (device, name, micros)
+        }
+    }
+
+    /// How far back resolved alerts still guard against a replay (see `loadJudgedThrough`).
+    public static let judgedWindowDays = 7
+
     private static func stored(_ rows: PostgresRows) -> [StoredThresholdAlert] {
         (0..<rows.count).compactMap { index in
             guard let id = rows[index, "id"], let device = rows[index, "device_id"].flatMap({ PackedUUID($0) }),
@@ -74,8 +99,9 @@ public final class AlertStore: @unchecked Sendable {
 
     /// Inserts the alert and, when the device has an owner, its notification, in ONE statement.
     /// Returns the new alert's id, or nil when one is already open for this device and rule.
+    /// `judgedThrough`: the time of the reading that raised it (kept in `metadata.judged_through_us`).
     public func raise(
-        device: PackedUUID, rule: AlertRule, title: String, message: String, trigger: Double, at: Int64
+        device: PackedUUID, rule: AlertRule, title: String, message: String, trigger: Double, at: Int64, judgedThrough: Int64
     ) throws(StoreError) -> String? {
         let ruleJSON = String(decoding: (try? Self.ruleEncoder.encode(rule)) ?? Data("{}".utf8), as: UTF8.self)
         let ts = SQLText.timestamp("$8::bigint")
@@ -84,7 +110,7 @@ public final class AlertStore: @unchecked Sendable {
                 INSERT INTO alerts (device_id, alert_type, severity, title, message, threshold_config, trigger_value, current_value,
                                     auto_resolve, escalation_level, metadata, created_at, updated_at)
                 VALUES ($1::uuid, 'threshold', $2, left($3, 255), $4, $5::jsonb, $6::numeric, $6::numeric, $7::boolean, 1,
-                        jsonb_build_object('escalated_at_us', $8::bigint), \(ts), \(ts))
+                        jsonb_build_object('escalated_at_us', $8::bigint, 'judged_through_us', $11::bigint), \(ts), \(ts))
                 ON CONFLICT (device_id, (threshold_config ->> 'name')) WHERE alert_type = 'threshold' AND resolved IS NOT TRUE DO NOTHING
                 RETURNING id, device_id
             ), note AS (
@@ -100,7 +126,7 @@ public final class AlertStore: @unchecked Sendable {
             SELECT id FROM new_alert
             """, [
                 device.string, rule.severity.rawValue, title, message, ruleJSON, Self.number(trigger), rule.autoResolve ? "true" : "false",
-                String(at), rule.name, rule.severity.notificationPriority,
+                String(at), rule.name, rule.severity.notificationPriority, String(judgedThrough),
             ])
         return rows[0, "id"]
     }
@@ -136,14 +162,16 @@ public final class AlertStore: @unchecked Sendable {
         return !rows.isEmpty
     }
 
-    /// Auto-resolves an open alert; false when it was already resolved.
-    public func autoResolve(alertID: String, current: Double, at: Int64) throws(StoreError) -> Bool {
+    /// Auto-resolves an open alert; false when it was already resolved. `judgedThrough`: the time of
+    /// the reading that resolved it (`metadata.judged_through_us`).
+    public func autoResolve(alertID: String, current: Double, at: Int64, judgedThrough: Int64) throws(StoreError) -> Bool {
         let ts = SQLText.timestamp("$3::bigint")
         return try !execute("auto-resolve threshold alert", """
-            UPDATE alerts SET resolved = TRUE, resolved_at = \(ts), current_value = $2::numeric, updated_at = \(ts)
+            UPDATE alerts SET resolved = TRUE, resolved_at = \(ts), current_value = $2::numeric, updated_at = \(ts),
+                   metadata = COALESCE(metadata, '{}'::jsonb) || jsonb_build_object('judged_through_us', $4::bigint)
             WHERE id = $1::uuid AND resolved IS NOT TRUE
             RETURNING id
-            """, [alertID, Self.number(current), String(at)]).isEmpty
+            """, [alertID, Self.number(current), String(at), String(judgedThrough)]).isEmpty
     }
 
     /// Writes the latest `current_value` of several open alerts in ONE statement; returns the ids
