@@ -122,7 +122,18 @@ final class CommandLoopDriver {
         case .apply(let events):
             try perform(dispatcher!.apply(events, now: .now()))
         case .handleOperatorCommand(let operatorKey, let payload):
-            try perform(operatorCommands!.handle(operatorKey: operatorKey, payload: payload, now: .now()).effects)
+            // The command, its audit row and the operator's answer commit together: a crash before
+            // the commit leaves nothing of the request (its ring record is read again, and a
+            // request without `request_id` makes one command, not two); after it, the answer is in
+            // the outbox and is published once, whenever the broker takes it.
+            let connection = dispatcher!.store.connection
+            let effects = try connection.transaction {
+                let effects = try operatorCommands!.handle(operatorKey: operatorKey, payload: payload, now: .now()).effects
+                try outbox.enqueue(Self.operatorResponses(in: effects), on: connection)
+                return effects
+            }
+            outbox.committed()
+            try perform(effects, responsesEnqueued: true)
         case .sweep:
             try perform(dispatcher!.sweep(now: .now()))
         case .fireDueTimers:
@@ -160,11 +171,12 @@ final class CommandLoopDriver {
     ///
     /// Operator responses go into the outbox (published from there, broker up or not) before the
     /// input that caused them counts as applied, so the input's ring record is released only after
-    /// its response is stored: a crash in between replays the input, and a replayed request is
-    /// answered again from the command it already made (idempotent by `request_id`).
-    private func perform(_ effects: [CommandEffect]) throws {
+    /// its response is stored. An operator request's answer is already there (`responsesEnqueued`,
+    /// written with the command); the dispatcher's state changes still write theirs just after.
+    /// `responsesEnqueued`: the operator responses among `effects` were written in the transaction of their cause.
+    private func perform(_ effects: [CommandEffect], responsesEnqueued: Bool = false) throws {
         var failures: [CommandEvent] = []
-        var responses: [OutboxMessage] = []
+        let responses = responsesEnqueued ? [] : Self.operatorResponses(in: effects)
         for effect in effects {
             switch effect {
             case .publishToDevice(let topic, let payload, let id, let attempt):
@@ -175,8 +187,8 @@ final class CommandLoopDriver {
                     CommandMetrics.shared.publishFailed()
                     failures.append(.publishFailed(commandID: id))
                 }
-            case .publishToOperator(let topic, let payload):
-                responses.append(OutboxMessage(topic: topic, payload: payload))
+            case .publishToOperator:
+                break
             case .ignored:
                 break
             }
@@ -187,6 +199,12 @@ final class CommandLoopDriver {
         }
         if !failures.isEmpty {
             try perform(dispatcher!.apply(failures, now: .now()))
+        }
+    }
+
+    private static func operatorResponses(in effects: [CommandEffect]) -> [OutboxMessage] {
+        effects.compactMap { effect in
+            if case .publishToOperator(let topic, let payload) = effect { OutboxMessage(topic: topic, payload: payload) } else { nil }
         }
     }
 
