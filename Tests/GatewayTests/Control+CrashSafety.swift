@@ -100,36 +100,6 @@ extension ControlIntegrationTests {
                 #expect(answers.map { $0["status"] as? String } == ["pending"])
             }
         }
-
-        /// The answer committed with its command but not yet published (the broker away) when the
-        /// gateway is killed: the outbox publishes it after the restart, once.
-        @Test("an operator answer committed but not yet published at a SIGKILL is published once after restart")
-        func operatorAnswerAfterKill() async throws {
-            try await IngestFixture.withControl { f in
-                _ = try f.insertUser("admin@example.com", role: "admin")
-                let responses = "operators/admin@example.com/responses"
-                let operatorProbe = try await MQTTProbe.connect(f.broker.url, subscribe: [responses], persistent: true)
-                defer { operatorProbe.close() }
-                let locker = try f.lock("LOCK TABLE audit_logs IN EXCLUSIVE MODE")
-                try operatorProbe.publish("operators/admin@example.com/commands", #"{"device":"sn-kitchen","type":"reboot","request_id":"r-kill"}"#)
-                try await waitUntil("the request's worker waiting on the held lock", timeout: .seconds(20)) {
-                    try f.count("SELECT count(*) FROM pg_stat_activity WHERE datname = '\(f.databaseName)' AND application_name = 'mash-gateway commands' AND wait_event_type = 'Lock'") == 1
-                }
-                await f.broker.stop()
-                try locker.execute("ROLLBACK")
-                locker.close()
-                try await f.expectSQL("SELECT count(*) FROM gateway_outbox WHERE topic = '\(responses)' AND published_at IS NULL", "1")
-                #expect(try f.count("SELECT count(*) FROM device_commands") == 1)
-                await f.gateway.kill()
-                try await f.broker.restart()
-                try await f.startGatewayAgain()
-                try await f.expectSQL("SELECT count(*) FROM gateway_outbox WHERE topic = '\(responses)' AND published_at IS NOT NULL", "1", timeout: .seconds(30))
-                try await waitUntil("the answer received", timeout: .seconds(30)) { !operatorProbe.received(on: responses).isEmpty }
-                let answers = operatorProbe.received(on: responses).map { jsonObject($0.payloadString) }
-                #expect(answers.map { "\($0["request_id"] as? String ?? "?") \($0["status"] as? String ?? "?")" } == ["r-kill pending"])
-                #expect(try f.count("SELECT count(*) FROM device_commands") == 1)
-            }
-        }
     }
 }
 
