@@ -10,8 +10,11 @@ import Postgres
 ///
 /// Guarantees: entries go out in `id` order (their commit order within one connection); an entry is
 /// marked only after its PUBACK, and only as part of an acknowledged prefix, so nothing is skipped
-/// and a reconnect resumes from the first unacknowledged one. An entry acknowledged but not yet
-/// marked when the process dies is published again at the next start (at least once). With several
+/// and a reconnect resumes from the first unacknowledged one. On shutdown (the mailbox closed) it
+/// publishes nothing new but still waits for the PUBACKs of what it has published and marks those
+/// entries, so a clean restart publishes nothing twice; the gateway stops it before the broker
+/// connection for that. An entry acknowledged but not yet marked when the process dies (SIGKILL) is
+/// published again at the next start (at least once). With several
 /// gateways, one publishes at a time (a session advisory lock on `database.listen_url` or `url`);
 /// the others take over when it goes. Entries past `outbox.max_age_hours` or beyond
 /// `outbox.max_entries` unpublished are dropped with a log line and `mash_outbox_dropped_total`.
@@ -122,6 +125,9 @@ final class OutboxPublisherLoop {
     }
 
     /// Publishes `entries` in order and waits for their PUBACKs; returns the acknowledged prefix.
+    ///
+    /// A shutdown meanwhile does not cut the wait short: an entry the broker has (or is about to
+    /// acknowledge) must be marked before the process exits, or the next start publishes it again.
     private func publishAndWait(_ entries: [OutboxEntry]) -> [OutboxEntry] {
         let mark = worker.acks.mark
         var sent: [(entry: OutboxEntry, id: Int32)] = []
@@ -133,7 +139,7 @@ final class OutboxPublisherLoop {
         var prefix = 0
         while true {
             while prefix < sent.count, worker.acks.isAcknowledged(sent[prefix].id, since: mark) { prefix += 1 }
-            if prefix == sent.count || ContinuousClock.now >= deadline || !worker.brokerConnected() || inbox.isClosed { break }
+            if prefix == sent.count || ContinuousClock.now >= deadline || !worker.brokerConnected() { break }
             usleep(2_000)
         }
         if prefix < sent.count {

@@ -37,5 +37,47 @@ extension ControlIntegrationTests {
                 #expect(observer.alertEvents().map { $0["event"] as? String } == ["raised", "escalated", "escalated", "resolved"])
             }
         }
+
+        /// SIGTERM while a page of entries is out (published, PUBACKs on their way): the publisher marks
+        /// what the broker acknowledged before the broker connection closes. Without that, the page in
+        /// flight stayed unmarked and the next start published it again. Six rounds, each stopped
+        /// mid-stream at a different point: a stop that lands between two pages proves nothing, so one
+        /// round alone missed the window about two times in three without the fix.
+        @Test("SIGTERM while entries are being published, then a restart: a subscriber receives each entry exactly once")
+        func cleanRestartPublishesNothingTwice() async throws {
+            try await IngestFixture.with { f in
+                let observer = try await MQTTProbe.connect(f.broker.url, subscribe: ["outbox-test/#"])
+                defer { observer.close() }
+                let rounds = 6
+                let perRound = 2_000
+                var leftAtStop: [Int] = []
+                for round in 0..<rounds {
+                    let topic = "outbox-test/\(round)"
+                    // The publisher sends whatever the table holds, in id order.
+                    _ = try f.sql("INSERT INTO gateway_outbox (topic, payload) SELECT '\(topic)', g::text FROM generate_series(1, \(perRound)) g")
+                    try await waitUntil("round \(round) being published", timeout: .seconds(30), every: .milliseconds(2)) {
+                        observer.received(on: topic).count >= 50 + 70 * round
+                    }
+                    #expect(await f.gateway.terminate() == 0)
+                    leftAtStop.append(try f.count("SELECT count(*) FROM gateway_outbox WHERE published_at IS NULL"))
+                    try await f.startGatewayAgain()
+                }
+                // Entries go out in id order and the last round's last entry has the highest id: once it
+                // is here, anything published again came before it.
+                let last = "outbox-test/\(rounds - 1)"
+                try await waitUntil("the last entry received", timeout: .seconds(60), every: .milliseconds(50)) {
+                    observer.received(on: last).contains { $0.payloadString == String(perRound) }
+                }
+                try await f.expectSQL("SELECT count(*) FROM gateway_outbox WHERE published_at IS NULL", "0")
+                #expect(leftAtStop.contains { $0 > 0 }, "every round finished before its SIGTERM: the stop never came mid-stream \(leftAtStop)")
+                for round in 0..<rounds {
+                    let payloads = observer.received(on: "outbox-test/\(round)").map(\.payloadString)
+                    let repeated = Dictionary(grouping: payloads, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted { Int($0)! < Int($1)! }
+                    #expect(payloads.count == perRound && repeated.isEmpty,
+                            "round \(round): \(payloads.count) received, published again: \(repeated.prefix(20)) (unpublished at each stop: \(leftAtStop))")
+                    #expect(Set(payloads) == Set((1...perRound).map(String.init)))
+                }
+            }
+        }
     }
 }

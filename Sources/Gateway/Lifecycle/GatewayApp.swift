@@ -15,7 +15,8 @@ import Telemetry
 /// The daemon: every long-running part as a `Service` in one `ServiceGroup`.
 ///
 /// Services are registered in start-up order; the group shuts them down in reverse on
-/// SIGTERM/SIGINT: first the broker connection (publishes `offline`, disconnects: nothing more is
+/// SIGTERM/SIGINT: first the outbox publisher (marks what the broker acknowledged), then the broker
+/// connection (publishes `offline`, disconnects: nothing more is
 /// accepted), then the ingest path (drains the ring into PostgreSQL or the spool, handing the
 /// last control messages to presence, commands and alerts), then presence (writes every device),
 /// then alerts (evaluates the last readings, writes current values), then commands (applies the
@@ -72,7 +73,10 @@ public struct GatewayApp: Sendable {
         let alerts = MailboxService(thread: "mash-alerts", after: database.ready, inbox: control.alerts, worker: AlertWorker(
             settings: configuration.alerts, database: configuration.database, outbox: outbox, logger: logger))
         let systemd = SystemdService(notifier: notifier, readyAfter: ingest.ready, liveness: liveness, logger: logger)
-        var services: [any Service] = [database, outboxPublisher, commands, alerts, presence, ingest, broker, systemd]
+        // The outbox publisher stops before the broker connection: it waits for the PUBACKs of what it
+        // has published and marks those entries while the connection can still bring them in, so a
+        // clean restart publishes nothing twice. What the drains below enqueue goes out at the next start.
+        var services: [any Service] = [database, commands, alerts, presence, ingest, broker, outboxPublisher, systemd]
         if let address = try configuration.http.listenAddress() {
             let endpoints = StatusEndpoints.gateway(
                 database: database.ready, ingest: ingest, broker: broker, liveness: liveness, registry: metrics)
