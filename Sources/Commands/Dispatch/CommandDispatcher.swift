@@ -2,6 +2,7 @@ import Foundation
 import GatewayConfig
 import Logging
 import Operators
+import Outbox
 import Postgres
 import WallTime
 
@@ -12,9 +13,12 @@ import WallTime
 /// `claimPending` when `mash_commands` is notified, a device comes online, or the poll interval
 /// passes; `apply` for acks, results, presence and publish failures; `fireDueTimers` when
 /// `nextDeadline` is reached; `sweep` every poll interval. Every call persists its transitions
-/// in one statement *before* returning effects, so what the owner publishes is already in the
-/// database: a crash can cost a retry, never a command or a state change. After a thrown
-/// error the dispatcher's memory is as before the call; reconnect and call again.
+/// *before* returning effects, so what the owner publishes is already in the database: a crash
+/// can cost a retry, never a command or a state change. The operator answers those transitions
+/// cause (`publishToOperator` effects) are written to `gateway_outbox` in the same transaction, so
+/// a crash never keeps a status change and loses its answer, or the reverse; the owner only wakes
+/// the outbox publisher. After a thrown error nothing of the call is committed and the
+/// dispatcher's memory is as before it; reconnect and call again.
 ///
 /// Several gateways may run dispatchers on one database: claims are disjoint (SKIP LOCKED),
 /// and every later change is conditional on the row's status and retry count, so each state
@@ -65,29 +69,21 @@ public final class CommandDispatcher {
     /// Claims and sends up to `limit` pending commands of online devices; returns the publishes (and
     /// `sent` responses) to perform.
     public func claimPending(limit: Int, online: CommandStore.OnlineDevices = .databaseStatus, now: WallInstant) throws(StoreError) -> [CommandEffect] {
-        let rows = try store.claimPending(limit: limit, online: online, ttl: ttl, now: now)
-        var batch = Batch()
-        for row in rows {
-            // The claim already wrote `sent` at `now`; run the machine from the pre-claim state so
-            // the effects (publish, timer) come from one place, and it agrees with the row.
-            var before = row
-            before.snapshot.status = .pending
-            var machine = before.machine(ttl: ttl, deviceOnline: true)
-            let action = machine.dispatch(at: now)
-            let entry = Tracked(row: row, machine: machine, persisted: row.snapshot)
-            insert(entry)
-            batch.record(row.id, before: entry, action: action)
-        }
-        do {
-            return try commit(batch, now: now)
-        } catch {
-            // The rows are `sent` in the database already: watch them from their rows, so a
-            // missed publish is re-sent when its ack timer fires.
+        try atomically { () throws(StoreError) in
+            let rows = try store.claimPending(limit: limit, online: online, ttl: ttl, now: now)
+            var batch = Batch()
             for row in rows {
-                untrack(row.id)
-                track(row, online: true)
+                // The claim already wrote `sent` at `now`; run the machine from the pre-claim state so
+                // the effects (publish, timer) come from one place, and it agrees with the row.
+                var before = row
+                before.snapshot.status = .pending
+                var machine = before.machine(ttl: ttl, deviceOnline: true)
+                let action = machine.dispatch(at: now)
+                let entry = Tracked(row: row, machine: machine, persisted: row.snapshot)
+                insert(entry)
+                batch.record(row.id, before: entry, action: action)
             }
-            throw error
+            return try commit(batch, now: now)
         }
     }
 
@@ -95,6 +91,10 @@ public final class CommandDispatcher {
     public func apply(_ events: [CommandEvent], now: WallInstant) throws(StoreError) -> [CommandEffect] {
         // Commands this gateway does not hold (acked through another gateway's subscription, or a
         // late ack of a re-queued command) are read from the database first.
+        try atomically { () throws(StoreError) in try applyInTransaction(events, now: now) }
+    }
+
+    private func applyInTransaction(_ events: [CommandEvent], now: WallInstant) throws(StoreError) -> [CommandEffect] {
         let unknown = Set(events.compactMap(\.commandID)).filter { tracked[$0] == nil }
         var loaded: Set<UUID> = []
         if !unknown.isEmpty {
@@ -148,29 +148,19 @@ public final class CommandDispatcher {
         }
         // Loaded rows that no event changed (e.g. a late ack of a finished command) are not kept.
         for id in loaded where batch.before[id] == nil { untrack(id) }
-        do {
-            return try effects + commit(batch, now: now)
-        } catch {
-            for id in loaded { untrack(id) }
-            throw error
-        }
+        return try effects + commit(batch, now: now)
     }
 
     /// Fires every timer due at `now` (resends, ack/result timeouts, expiries); returns the effects.
     public func fireDueTimers(now: WallInstant) throws(StoreError) -> [CommandEffect] {
-        var batch = Batch()
-        let due = timers.popDue(now: now)
-        for (id, _) in due {
-            guard let entry = tracked[id] else { continue }
-            let action = mutate(id) { $0.timerFired(at: now) }
-            batch.record(id, before: entry, action: action)
-        }
-        do {
+        try atomically { () throws(StoreError) in
+            var batch = Batch()
+            for (id, _) in timers.popDue(now: now) {
+                guard let entry = tracked[id] else { continue }
+                let action = mutate(id) { $0.timerFired(at: now) }
+                batch.record(id, before: entry, action: action)
+            }
             return try commit(batch, now: now)
-        } catch {
-            // The batch was restored; re-arm what was popped so the timers fire again on the next call.
-            for (id, deadline) in due where tracked[id] != nil { timers.arm(id, at: deadline) }
-            throw error
         }
     }
 
@@ -178,15 +168,46 @@ public final class CommandDispatcher {
     /// claimed them, usually because the device stayed offline) and adopts `sent`/`acknowledged`
     /// rows overdue by more than `grace` that no gateway is watching (their gateway died).
     public func sweep(now: WallInstant, grace: Duration = .seconds(10)) throws(StoreError) -> [CommandEffect] {
-        var effects: [CommandEffect] = []
-        for row in try store.expirePending(ttl: ttl, now: now) {
-            effects += responses(for: row, status: .timeout, error: row.snapshot.errorMessage)
+        try atomically { () throws(StoreError) in
+            var effects: [CommandEffect] = []
+            for row in try store.expirePending(ttl: ttl, now: now) {
+                effects += responses(for: row, status: .timeout, error: row.snapshot.errorMessage)
+            }
+            for row in try store.loadOverdue(before: now - grace) where tracked[row.id] == nil {
+                logger.notice("adopting an overdue command", metadata: ["command_id": "\(row.id)", "status": "\(row.snapshot.status)"])
+                track(row, online: row.deviceOnline)
+            }
+            return effects
         }
-        for row in try store.loadOverdue(before: now - grace) where tracked[row.id] == nil {
-            logger.notice("adopting an overdue command", metadata: ["command_id": "\(row.id)", "status": "\(row.snapshot.status)"])
-            track(row, online: row.deviceOnline)
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` (the call's statements) and writes the operator answers among its effects to the
+    /// outbox, in one transaction; on any failure rolls back and puts the memory back as it was.
+    ///
+    /// One transaction because a status change and its answer are one fact for the operator: written
+    /// apart, a crash in between kept the change and lost the answer (nothing re-derives it later).
+    private func atomically(_ body: () throws(StoreError) -> [CommandEffect]) throws(StoreError) -> [CommandEffect] {
+        let saved = (tracked, byDevice, timers)
+        do {
+            return try store.connection.transaction {
+                let effects = try body()
+                try OutboxStore.enqueue(Self.operatorAnswers(in: effects), on: store.connection)
+                return effects
+            }
+        } catch {
+            (tracked, byDevice, timers) = saved
+            if let error = error as? StoreError { throw error }
+            throw StoreError(.database, store: "commands", operation: "transaction", message: "\(error)", underlying: error as? PostgresError)
         }
-        return effects
+    }
+
+    /// The outbox messages of the `publishToOperator` effects, in order.
+    public static func operatorAnswers(in effects: [CommandEffect]) -> [OutboxMessage] {
+        effects.compactMap { effect in
+            if case .publishToOperator(let topic, let payload) = effect { OutboxMessage(topic: topic, payload: payload) } else { nil }
+        }
     }
 
     // MARK: Batches
@@ -214,14 +235,8 @@ public final class CommandDispatcher {
             guard let entry = tracked[id], entry.machine.snapshot != entry.persisted else { continue }
             transitions.append(.init(id: id, expected: entry.persisted, new: entry.machine.snapshot))
         }
-        let written: Set<UUID>
-        do {
-            written = try store.persist(transitions)
-        } catch {
-            // Nothing was written: put every machine back as it was.
-            for id in batch.order { if let before = batch.before[id] { tracked[id] = before } }
-            throw error
-        }
+        // A failure rolls back the call's transaction, and `atomically` puts the memory back.
+        let written = try store.persist(transitions)
         let changed = Set(transitions.map(\.id))
         var effects: [CommandEffect] = []
         var conflicts: [UUID] = []

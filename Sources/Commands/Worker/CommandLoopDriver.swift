@@ -129,11 +129,10 @@ final class CommandLoopDriver {
             let connection = dispatcher!.store.connection
             let effects = try connection.transaction {
                 let effects = try operatorCommands!.handle(operatorKey: operatorKey, payload: payload, now: .now()).effects
-                try outbox.enqueue(Self.operatorResponses(in: effects), on: connection)
+                try outbox.enqueue(CommandDispatcher.operatorAnswers(in: effects), on: connection)
                 return effects
             }
-            outbox.committed()
-            try perform(effects, responsesEnqueued: true)
+            try perform(effects)
         case .sweep:
             try perform(dispatcher!.sweep(now: .now()))
         case .fireDueTimers:
@@ -169,14 +168,13 @@ final class CommandLoopDriver {
 
     /// Publishes the effects in order; failed device publishes go back to the dispatcher.
     ///
-    /// Operator responses go into the outbox (published from there, broker up or not) before the
-    /// input that caused them counts as applied, so the input's ring record is released only after
-    /// its response is stored. An operator request's answer is already there (`responsesEnqueued`,
-    /// written with the command); the dispatcher's state changes still write theirs just after.
-    /// `responsesEnqueued`: the operator responses among `effects` were written in the transaction of their cause.
-    private func perform(_ effects: [CommandEffect], responsesEnqueued: Bool = false) throws {
+    /// Operator responses are already in the outbox, committed with the change that caused them
+    /// (by the dispatcher, or with an operator's request above) before the input counts as applied,
+    /// so its ring record is released only after its response is stored; here the publisher is
+    /// only woken.
+    private func perform(_ effects: [CommandEffect]) throws {
         var failures: [CommandEvent] = []
-        let responses = responsesEnqueued ? [] : Self.operatorResponses(in: effects)
+        var answered = false
         for effect in effects {
             switch effect {
             case .publishToDevice(let topic, let payload, let id, let attempt):
@@ -188,23 +186,14 @@ final class CommandLoopDriver {
                     failures.append(.publishFailed(commandID: id))
                 }
             case .publishToOperator:
-                break
+                answered = true
             case .ignored:
                 break
             }
         }
-        if !responses.isEmpty, let connection = dispatcher?.store.connection {
-            try outbox.enqueue(responses, on: connection)
-            outbox.committed()
-        }
+        if answered { outbox.committed() }
         if !failures.isEmpty {
             try perform(dispatcher!.apply(failures, now: .now()))
-        }
-    }
-
-    private static func operatorResponses(in effects: [CommandEffect]) -> [OutboxMessage] {
-        effects.compactMap { effect in
-            if case .publishToOperator(let topic, let payload) = effect { OutboxMessage(topic: topic, payload: payload) } else { nil }
         }
     }
 
