@@ -96,6 +96,8 @@ struct ThresholdRuleMachineEscalationTests {
                     level = new
                 case .updateCurrent:
                     #expect(open)
+                case .backInside:
+                    Issue.record("back inside without an operator resolve")
                 case .nothing:
                     break
                 }

@@ -77,7 +77,7 @@ struct ThresholdRuleMachineHysteresisTests {
         #expect(m.reading(91, at: s(1)) == .nothing)
         #expect(m.reading(79, at: s(2)) == .nothing)
         #expect(m.state == .cleared)
-        #expect(m.reading(78, at: s(3)) == .nothing)
+        #expect(m.reading(78, at: s(3)) == .backInside)
         #expect(m.state == .idle)
         #expect(m.reading(81, at: s(4)) == .raise(trigger: 81, current: 81))
     }

@@ -33,6 +33,8 @@ struct ThresholdRuleMachineTransitionTests {
         case tickLate
         case acknowledged
         case resolvedByOperator
+        /// Restored after a restart as resolved by an operator while still beyond the bound.
+        case restoredCleared
         var description: String { rawValue }
     }
 
@@ -69,6 +71,9 @@ struct ThresholdRuleMachineTransitionTests {
         case .resolvedByOperator:
             machine.resolvedByOperator()
             return .nothing
+        case .restoredCleared:
+            machine.restoredCleared()
+            return .nothing
         }
     }
 
@@ -77,12 +82,14 @@ struct ThresholdRuleMachineTransitionTests {
         let late = t0 + s(1000)
         switch (start, event) {
         case (.idle, .hot): return (.nothing, .pending(since: now, latest: 90))
+        case (.idle, .restoredCleared): return (.nothing, .cleared)
         case (.idle, .warm), (.idle, .cool), (.idle, .tickEarly), (.idle, .tickLate), (.idle, .acknowledged), (.idle, .resolvedByOperator):
             return (.nothing, .idle)
 
         case (.pending, .hot): return (.raise(trigger: 90, current: 90), open(at: now, current: 90))
         case (.pending, .warm), (.pending, .cool): return (.nothing, .idle)
-        case (.pending, .tickEarly), (.pending, .acknowledged), (.pending, .resolvedByOperator): return (.nothing, state)
+        case (.pending, .tickEarly), (.pending, .acknowledged), (.pending, .resolvedByOperator), (.pending, .restoredCleared):
+            return (.nothing, state)
         case (.pending, .tickLate): return (.raise(trigger: 85, current: 85), open(at: late, current: 85))
 
         case (.open, .hot): return (.updateCurrent(90), open(current: 90))
@@ -92,33 +99,36 @@ struct ThresholdRuleMachineTransitionTests {
         case (.open, .tickLate): return (.escalate(level: 2), open(level: 2, at: late))
         case (.open, .acknowledged): return (.nothing, open(acknowledged: true))
         case (.open, .resolvedByOperator): return (.nothing, .cleared)
+        case (.open, .restoredCleared): return (.nothing, state)
 
         case (.openAcknowledged, .hot): return (.updateCurrent(90), open(acknowledged: true, current: 90))
         case (.openAcknowledged, .warm): return (.updateCurrent(79), open(acknowledged: true, current: 79))
         case (.openAcknowledged, .cool): return (.resolve(current: 70), .idle)
-        case (.openAcknowledged, .tickEarly), (.openAcknowledged, .tickLate), (.openAcknowledged, .acknowledged):
+        case (.openAcknowledged, .tickEarly), (.openAcknowledged, .tickLate), (.openAcknowledged, .acknowledged),
+             (.openAcknowledged, .restoredCleared):
             return (.nothing, state)
         case (.openAcknowledged, .resolvedByOperator): return (.nothing, .cleared)
 
         case (.openAtMaxLevel, .hot): return (.updateCurrent(90), open(level: 3, current: 90))
         case (.openAtMaxLevel, .warm): return (.updateCurrent(79), open(level: 3, current: 79))
         case (.openAtMaxLevel, .cool): return (.resolve(current: 70), .idle)
-        case (.openAtMaxLevel, .tickEarly), (.openAtMaxLevel, .tickLate): return (.nothing, state)
+        case (.openAtMaxLevel, .tickEarly), (.openAtMaxLevel, .tickLate), (.openAtMaxLevel, .restoredCleared):
+            return (.nothing, state)
         case (.openAtMaxLevel, .acknowledged): return (.nothing, open(level: 3, acknowledged: true))
         case (.openAtMaxLevel, .resolvedByOperator): return (.nothing, .cleared)
 
         case (.openBackInside, .hot): return (.updateCurrent(90), open(current: 90))
         case (.openBackInside, .warm): return (.updateCurrent(79), open(current: 79))
         case (.openBackInside, .cool): return (.resolve(current: 70), .idle)
-        case (.openBackInside, .tickEarly): return (.nothing, state)
+        case (.openBackInside, .tickEarly), (.openBackInside, .restoredCleared): return (.nothing, state)
         case (.openBackInside, .tickLate): return (.escalate(level: 2), open(level: 2, at: late, current: 75))
         case (.openBackInside, .acknowledged): return (.nothing, open(acknowledged: true, current: 75))
         // Resolved by an operator while the value is already back inside: nothing to wait for.
         case (.openBackInside, .resolvedByOperator): return (.nothing, .idle)
 
-        case (.cleared, .cool): return (.nothing, .idle)
+        case (.cleared, .cool): return (.backInside, .idle)
         case (.cleared, .hot), (.cleared, .warm), (.cleared, .tickEarly), (.cleared, .tickLate), (.cleared, .acknowledged),
-             (.cleared, .resolvedByOperator):
+             (.cleared, .resolvedByOperator), (.cleared, .restoredCleared):
             return (.nothing, .cleared)
         }
     }

@@ -43,6 +43,16 @@ extension IngestFixture {
         try sql("SELECT \(columns) FROM alerts WHERE alert_type = 'threshold' AND threshold_config ->> 'name' = '\(rule)'")
     }
 
+    /// Stops the gateway (SIGTERM) once what it had to publish is published and marked (an entry
+    /// published but not yet marked is published again after a restart: at least once), starts it
+    /// again and waits until its alert rules are restored.
+    func restartGateway() async throws {
+        try await expectSQL("SELECT count(*) FROM gateway_outbox WHERE published_at IS NULL", "0")
+        _ = await gateway.terminate()
+        try await startGatewayAgain()
+        try await gateway.waitForLog("alerts ready")
+    }
+
     func temperature(_ value: Double, device: String = "sn-kitchen") throws {
         try self.device.publish("devices/\(device)/sensors/temperature", "\(value)")
     }

@@ -56,13 +56,11 @@ extension ControlIntegrationTests {
                 // Still beyond the bound: no new alert (no re-raise loop) …
                 try f.temperature(86)
                 try f.temperature(87)
-                try await f.expectSQL("SELECT count(*) FROM sensor_readings", "3")
-                try await Task.sleep(for: .milliseconds(500))
-                #expect(try f.count("SELECT count(*) FROM alerts") == 1)
-                // … until it has been back inside by the hysteresis.
+                // … until it has been back inside by the hysteresis: the second alert is 90's (one raised
+                // by 86 would stay open, following the value, with trigger 86).
                 try f.temperature(70)
                 try f.temperature(90)
-                try await f.expectSQL("SELECT count(*) || ' ' || count(*) FILTER (WHERE NOT resolved) FROM alerts WHERE alert_type = 'threshold'", "2 1")
+                try await f.expectSQL(Self.alertsByTrigger, "2 85.0000,90.0000 1")
                 // Resolving twice is refused and changes nothing.
                 try observer.publish("operators/MOD@example.com/alerts/\(id)/resolve", "")
                 try await waitUntil("the second answer") { observer.received(on: "operators/MOD@example.com/responses").count == 2 }
@@ -71,6 +69,37 @@ extension ControlIntegrationTests {
                 #expect(again["error"] as? String == "alert is already resolved")
             }
         }
+
+        @Test("resolved by an operator while still hot, then restarted: nothing new until back inside, and after that a new crossing raises")
+        func operatorResolveSurvivesRestart() async throws {
+            try await IngestFixture.withAlerts(autoResolve: false) { f in
+                _ = try f.insertUser("mod@example.com", role: "moderator")
+                let observer = try await f.probe(["operators/MOD@example.com/responses"])
+                defer { observer.close() }
+                try f.temperature(85)
+                try await f.expectSQL("SELECT count(*) FROM alerts WHERE alert_type = 'threshold'", "1")
+                try observer.publish("operators/MOD@example.com/alerts/\(try f.thresholdAlert("id"))/resolve", "")
+                _ = try await observer.waitForMessage(on: "operators/MOD@example.com/responses")
+                try await f.restartGateway()
+                // Still hot after the restart: raises nothing (a restarted engine that forgot the resolve
+                // would raise 86 and keep that alert open) …
+                try f.temperature(86)
+                try f.temperature(87)
+                try f.temperature(70)
+                try await f.expectSQL("SELECT count(*) FROM sensor_readings", "4")
+                try await f.expectSQL("SELECT count(*) FROM alerts WHERE alert_type = 'threshold' AND metadata ? 'back_inside_us'", "1")
+                // … and once back inside (kept with the alert), a restart does not wait again: 90 raises.
+                try await f.restartGateway()
+                try f.temperature(90)
+                try await f.expectSQL(Self.alertsByTrigger, "2 85.0000,90.0000 1")
+            }
+        }
+
+        /// Threshold alerts: how many, their trigger values in order, how many are open.
+        static let alertsByTrigger = """
+            SELECT count(*) || ' ' || string_agg(trigger_value::text, ',' ORDER BY created_at) || ' ' || count(*) FILTER (WHERE NOT resolved)
+            FROM alerts WHERE alert_type = 'threshold'
+            """
 
         @Test("unauthorised operators are rejected with a reason and nothing changes")
         func rejected() async throws {

@@ -41,6 +41,9 @@ public final class ThresholdAlertEngine {
     /// Reading times already judged (from the stored alerts, at `restore`) for rules with no machine
     /// yet; applied when the machine is made, so a replay after a restart is late (see `judgedThrough`).
     private var restoredJudged: [Key: Int64] = [:]
+    /// Rules whose newest alert an operator resolved while the value was beyond the bound (from the
+    /// stored alerts, at `restore`), for rules with no machine yet: they wait to be back inside.
+    private var restoredCleared: Set<Key> = []
     private let configuredBySensor: [String: [AlertRule]]
 
     public init(store: AlertStore, settings: AlertSettings, logger: Logger) {
@@ -82,6 +85,14 @@ public final class ThresholdAlertEngine {
                 entries[key]?.machine.judgedThrough(judged.micros)
             } else {
                 restoredJudged[key] = judged.micros
+            }
+        }
+        for cleared in try store.loadCleared() {
+            let key = Key(device: cleared.deviceID, rule: cleared.ruleName)
+            if entries[key] != nil {
+                entries[key]?.machine.restoredCleared()
+            } else {
+                restoredCleared.insert(key)
             }
         }
         return keyByAlert.count
@@ -138,6 +149,7 @@ public final class ThresholdAlertEngine {
     private func newEntry(_ key: Key, rule: AlertRule, device: DeviceRecord) -> Entry {
         var machine = ThresholdRuleMachine(rule: rule, escalation: escalation)
         if let judged = restoredJudged.removeValue(forKey: key) { machine.judgedThrough(judged) }
+        if restoredCleared.remove(key) != nil { machine.restoredCleared() }
         return Entry(machine: machine, alertID: nil, deviceKey: device.publishKey, deviceName: device.name,
                      severity: rule.severity.rawValue, title: "")
     }
@@ -257,6 +269,8 @@ public final class ThresholdAlertEngine {
                 notices.append(AlertNotice(event: .resolved, alertID: id, deviceKey: entry.deviceKey, severity: entry.severity,
                                            escalationLevel: entry.level, title: entry.title, currentValue: value))
             }
+        case .backInside:
+            try store.markBackInside(device: key.device, ruleName: rule.name, judgedThrough: readingAt)
         }
     }
 

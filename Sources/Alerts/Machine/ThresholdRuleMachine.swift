@@ -63,6 +63,9 @@ public struct ThresholdRuleMachine: Sendable, Equatable {
         case escalate(level: Int)
         /// Auto-resolve: back inside by `hysteresis`.
         case resolve(current: Double)
+        /// Resolved by an operator while beyond the bound, now back inside by `hysteresis`: kept with
+        /// that alert, so a restarted engine knows the wait is over (see `restoredCleared`).
+        case backInside
     }
 
     public private(set) var rule: AlertRule
@@ -132,8 +135,9 @@ public struct ThresholdRuleMachine: Sendable, Equatable {
             state = .open(alert)
             return .updateCurrent(value)
         case .cleared:
-            if Self.isBackInside(rule, value) { state = .idle }
-            return .nothing
+            guard Self.isBackInside(rule, value) else { return .nothing }
+            state = .idle
+            return .backInside
         }
     }
 
@@ -168,6 +172,14 @@ public struct ThresholdRuleMachine: Sendable, Equatable {
         if case .open(let alert) = state {
             state = Self.isBackInside(rule, alert.current) ? .idle : .cleared
         }
+    }
+
+    /// After a restart or a reconnect: the rule's newest alert was resolved by an operator while the
+    /// value was beyond the bound, and no reading has come back inside since (`backInside` not
+    /// stored). Without it a restarted engine would raise that condition again. A machine that
+    /// already judged readings of its own since knows better and keeps its state.
+    public mutating func restoredCleared() {
+        if state == .idle { state = .cleared }
     }
 
     /// Rebuilds an open alert from its stored row (after a restart or a reconnect).

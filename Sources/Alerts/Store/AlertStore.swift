@@ -77,6 +77,36 @@ public final class AlertStore: @unchecked Sendable {
         }
     }
 
+    /// Per device and rule whose newest alert (within `judgedWindowDays`) was resolved by an operator or
+    /// another application while its value was still beyond the bound by `hysteresis`, and no reading
+    /// has come back inside since (`back_inside_us` not written): a restarted engine waits for the
+    /// value to come back before it raises that rule again, as the running one did.
+    ///
+    /// Auto-resolved alerts are left out by their mark (`resolved_by_value`), not by their value,
+    /// so a rule whose hysteresis changed since cannot turn an auto-resolve into a wait.
+    public func loadCleared() throws(StoreError) -> [(deviceID: PackedUUID, ruleName: String)] {
+        let rows = try execute("load operator-resolved alerts", """
+            SELECT device_id, name, rule, current FROM (
+                SELECT DISTINCT ON (a.device_id, a.threshold_config ->> 'name')
+                       a.device_id, a.threshold_config ->> 'name' AS name, a.threshold_config::text AS rule,
+                       COALESCE(a.current_value, a.trigger_value)::float8 AS current, a.resolved, a.metadata
+                FROM alerts a
+                WHERE a.alert_type = 'threshold' AND a.threshold_config ? 'name'
+                  AND a.created_at >= (now() AT TIME ZONE 'UTC') - make_interval(days => $1::int)
+                ORDER BY a.device_id, a.threshold_config ->> 'name', a.created_at DESC
+            ) newest
+            WHERE resolved IS TRUE AND NOT COALESCE(metadata ? 'back_inside_us', false)
+              AND NOT COALESCE((metadata ->> 'resolved_by_value')::boolean, false)
+            """, [String(Self.judgedWindowDays)])
+        return (0..<rows.count).compactMap { index in
+            guard let device = rows[index, "device_id"].flatMap({ PackedUUID($0) }), let name = rows[index, "name"],
+                  let rule = rows[index, "rule"].flatMap({ try? JSONDecoder().decode(AlertRule.self, from: Data($0.utf8)) }),
+                  let current = rows[index, "current"].flatMap({ Double($0) }),
+                  !ThresholdRuleMachine.isBackInside(rule, current) else { return nil }
+            return (device, name)
+        }
+    }
+
     /// How far back resolved alerts still guard against a replay (see `loadJudgedThrough`).
     public static let judgedWindowDays = 7
 
@@ -168,10 +198,22 @@ public final class AlertStore: @unchecked Sendable {
         let ts = SQLText.timestamp("$3::bigint")
         return try !execute("auto-resolve threshold alert", """
             UPDATE alerts SET resolved = TRUE, resolved_at = \(ts), current_value = $2::numeric, updated_at = \(ts),
-                   metadata = COALESCE(metadata, '{}'::jsonb) || jsonb_build_object('judged_through_us', $4::bigint)
+                   metadata = COALESCE(metadata, '{}'::jsonb) || jsonb_build_object('judged_through_us', $4::bigint, 'resolved_by_value', true)
             WHERE id = $1::uuid AND resolved IS NOT TRUE
             RETURNING id
             """, [alertID, Self.number(current), String(at), String(judgedThrough)]).isEmpty
+    }
+
+    /// The value of `device`'s rule `ruleName` is back inside after an operator resolved its newest
+    /// alert while beyond the bound: kept with that alert (`back_inside_us`), so `loadCleared` no
+    /// longer returns it. Rare (once per such resolve), so one statement of its own.
+    public func markBackInside(device: PackedUUID, ruleName: String, judgedThrough: Int64) throws(StoreError) {
+        try execute("mark alert back inside", """
+            UPDATE alerts SET metadata = COALESCE(metadata, '{}'::jsonb) || jsonb_build_object('back_inside_us', $3::bigint)
+            WHERE id = (SELECT id FROM alerts
+                        WHERE device_id = $1::uuid AND alert_type = 'threshold' AND threshold_config ->> 'name' = $2 AND resolved IS TRUE
+                        ORDER BY created_at DESC LIMIT 1)
+            """, [device.string, ruleName, String(judgedThrough)])
     }
 
     /// Writes the latest `current_value` of several open alerts in ONE statement; returns the ids
