@@ -139,15 +139,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Without its own BEGIN/COMMIT the whole string runs as one implicit transaction, so statements
     /// that refuse transaction blocks (CREATE INDEX CONCURRENTLY, VACUUM) must be sent alone.
     public func executeScript(_ sql: String) throws(PostgresError) {
-        let connection = self.connection
-        try check(.call(1), "script", failure: .queryFailed, connection: connection)
-        let result = PQexec(connection, sql)
-        defer { PQclear(result) }
-        if let result { abandonCopy(result) }
-        try check(
-            .result(result, expected: [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY]), "script",
-            failure: .queryFailed, connection: connection
-        )
+        _ = try executeScriptReturningRows(sql)
     }
 
     /// Runs a script like `executeScript` and returns the rows of every statement that returned rows, in order.
