@@ -40,6 +40,15 @@ struct DeviceIndexMemoryTests {
         }
     }
 
+    /// Ids whose halves are related (here `high == low·φ`, as in `fleet`) still spread over the id
+    /// table: a hash that combined the halves linearly gave them all one bucket, one probe run as
+    /// long as the fleet, and each insertion walked it (100,000 devices took minutes).
+    @Test func relatedIDsSpreadOverTheTable() {
+        let index = DeviceIndex(Self.fleet(5_000))
+        #expect(index.count == 5_000)
+        #expect(index.longestProbeRun < 200, "longest probe run \(index.longestProbeRun)")
+    }
+
     /// Changes and removals reuse slots and profiles: a long run of changes does not grow the index.
     @Test func changesReuseSlotsAndProfiles() {
         var index = DeviceIndex(Self.fleet(100))

@@ -48,6 +48,9 @@ struct DeviceIndex: Sendable {
             + (byID.bucketCount + bySerial.bucketCount + byMAC.bucketCount) * MemoryLayout<Int32>.stride
     }
 
+    /// The longest probe run in any key table (a diagnostic of the hashes' spread).
+    var longestProbeRun: Int { max(byID.longestRun, bySerial.longestRun, byMAC.longestRun) }
+
     /// Makes room for `count` devices at once, so loading a large fleet does not grow (and copy) the tables step by step.
     mutating func reserveCapacity(devices: Int, macs: Int) {
         slots.reserveCapacity(devices)
@@ -157,8 +160,11 @@ struct DeviceIndex: Sendable {
 
     // Hashes for the key tables. Ids and MACs are integers: a multiplicative mix spreads them over
     // the low bits the table uses; serials use the standard library's seeded hash (the hash of a
-    // `Substring` equals that of the `String` it came from).
-    private static func hash(_ id: PackedUUID) -> Int { mix(id.high ^ (id.low &* 0x9E37_79B9_7F4A_7C15)) }
+    // `Substring` equals that of the `String` it came from). An id mixes each half on its own before
+    // combining: a linear combination of the halves (`high ^ low·φ`) is the same for every id on one
+    // line (all 0 for ids with `high == low·φ`), and with linear probing such ids form one run, so
+    // each insertion and lookup walks all of them.
+    private static func hash(_ id: PackedUUID) -> Int { mix(id.high ^ UInt64(bitPattern: Int64(mix(id.low)))) }
     private static func hash(mac: UInt64?) -> Int { mix(mac ?? 0) }
     private static func hash(serial: String?) -> Int { (serial ?? "")[...].hashValue }
 

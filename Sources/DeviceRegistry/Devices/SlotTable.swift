@@ -16,6 +16,18 @@ struct SlotTable: Sendable {
     /// Buckets held (for memory accounting).
     var bucketCount: Int { buckets.count }
 
+    /// The longest run of occupied buckets: what a lookup may have to walk at worst (a diagnostic;
+    /// a well-spread hash keeps it in the tens at 70 % load, a degenerate one makes it the count).
+    var longestRun: Int {
+        var (longest, run) = (0, 0)
+        // Twice round, so that a run wrapping past the end is counted whole.
+        for i in 0..<(buckets.count * 2) {
+            run = buckets[i % buckets.count] == Self.empty ? 0 : run + 1
+            longest = max(longest, min(run, count))
+        }
+        return longest
+    }
+
     /// The slot whose key `matches`, probing from `hash`.
     func find(hash: Int, _ matches: (Int32) -> Bool) -> Int32? {
         guard !buckets.isEmpty else { return nil }
