@@ -54,6 +54,20 @@ struct PresenceTrackerDatabaseTests {
         #expect(last[0, "last_seen"] == "2023-11-14 22:13:21.000006")
     }
 
+    /// A fleet going offline at once raises its alerts a chunk of devices per statement, as the rows.
+    @Test func offlineAlertsForMoreThanOneChunkAreRaisedChunkByChunk() async throws {
+        let (db, ids) = try await databaseWithDevices(7)
+        defer { db.close() }
+        let tracker = try makeTracker(db, startedAt: t(0), writeChunk: 3)
+        for (n, id) in ids.enumerated() { tracker.record(.message, device: id, at: t(1, us: Int64(n))) }
+        _ = try tracker.flush(now: t(2))
+        for id in ids { tracker.record(.statusOffline(retained: false), device: id, at: t(3)) }
+        let result = try tracker.flush(now: t(4))
+        #expect(result.alerts.count == 7)
+        #expect(result.statements == 6, "7 device rows and 7 raises, each in chunks of 3")
+        #expect(try scalar(db, "SELECT count(*) FROM alerts WHERE alert_type = 'device_offline' AND resolved IS NOT TRUE") == "7")
+    }
+
     @Test func stateIsRebuiltFromTheDatabaseAfterARestart() async throws {
         let (db, ids) = try await databaseWithDevices(3)
         defer { db.close() }

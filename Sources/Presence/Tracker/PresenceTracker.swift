@@ -183,7 +183,10 @@ public final class PresenceTracker: @unchecked Sendable {
                         try store.write(identified(rows[start..<min(start + writeChunk, rows.count)]))
                     }
                     let notices = try applyAlertChanges(alerts)
-                    try enqueueNotices?(notices)
+                    // The outbox rows in chunks too: one statement's text arrays for a whole fleet's events were as large as the alerts'.
+                    for start in stride(from: 0, to: notices.count, by: writeChunk) {
+                        try enqueueNotices?(Array(notices[start..<min(start + writeChunk, notices.count)]))
+                    }
                     return notices
                 }
             }
@@ -213,6 +216,10 @@ public final class PresenceTracker: @unchecked Sendable {
     /// Runs alert changes in rounds: round k holds each device's k-th change, so one statement per
     /// kind per round keeps every device's raise/resolve order (a device that came back and went
     /// away again within one flush is resolved, then raised again). Usually one round.
+    ///
+    /// A round is sent `writeChunk` devices at a time, like the device rows: when a whole fleet goes
+    /// silent at once (a broker restart, a network cut), one statement for 100,000 alerts held its
+    /// parameters, libpq's result and every returned row as text at the same time (≈ 15 MiB).
     private func applyAlertChanges(_ changes: [OfflineAlertChange]) throws -> [PresenceAlertNotice] {
         var rounds: [[OfflineAlertChange]] = []
         var seen: [PresenceDeviceID: Int] = [:]
@@ -224,8 +231,12 @@ public final class PresenceTracker: @unchecked Sendable {
         }
         var notices: [PresenceAlertNotice] = []
         for round in rounds {
-            notices += try store.resolveOfflineAlerts(round)
-            notices += try store.raiseOfflineAlerts(round, severity: settings.offlineAlertSeverity)
+            // Each device is in a round at most once, so chunks of a round keep every device's order.
+            for start in stride(from: 0, to: round.count, by: writeChunk) {
+                let chunk = Array(round[start..<min(start + writeChunk, round.count)])
+                notices += try store.resolveOfflineAlerts(chunk)
+                notices += try store.raiseOfflineAlerts(chunk, severity: settings.offlineAlertSeverity)
+            }
         }
         return notices
     }
