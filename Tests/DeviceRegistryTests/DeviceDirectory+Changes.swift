@@ -65,8 +65,11 @@ struct DeviceDirectoryChangesTests {
         try directory.load()
         let stop = Atomic<Bool>(false)
         let url = db.url
-        let follower = Task.detached {
-            directory.followChanges(databaseURL: url, pollInterval: .milliseconds(50)) { stop.load(ordering: .relaxed) }
+        // `followChanges` blocks until stopped: on a thread of its own, not one of the pool's two.
+        let follower = Task {
+            try await onThread {
+                directory.followChanges(databaseURL: url, pollInterval: .milliseconds(50)) { stop.load(ordering: .relaxed) }
+            }
         }
         // The listener may not be listening yet: make a change, give the cache a few seconds to follow
         // it, and make a new change only if it did not (a notification sent before LISTEN is lost).
@@ -80,6 +83,6 @@ struct DeviceDirectoryChangesTests {
         }
         #expect(followed, "the cache never followed a serial change")
         stop.store(true, ordering: .relaxed)
-        await follower.value
+        try await follower.value
     }
 }

@@ -40,7 +40,7 @@ struct ControlReleaseFenceHoldTests {
         fence.hold(start: at(200), mark: ControlMark(posted: [1, 1, 0]))
         fence.hold(start: at(300), mark: ControlMark(posted: [1, 1, 1]))
         // Presence committed, commands not: the second record holds.
-        let settled: [UInt64] = [1, 0, 5]
+        let settled: ControlMark = [1, 0, 5]
         #expect(fence.releasePoint(durable: at(1000)) { $0.isSettled(by: settled) } == at(200))
         #expect(fence.count == 2)
         #expect(fence.releasePoint(durable: at(1000)) { $0.isSettled(by: [1, 1, 1]) } == at(1000))
@@ -54,6 +54,13 @@ struct ControlReleaseFenceHoldTests {
         #expect(mark.isSettled(by: [4, 9, 2]))
         #expect(!mark.isSettled(by: [3, 6, 2]))
         #expect(!mark.isSettled(by: [2, 7, 9]))
+    }
+
+    @Test("a mark is plain inline data: holding one per control record allocates nothing")
+    func markIsInline() {
+        #expect(_isPOD(ControlMark.self), "no reference (an array per mark was a heap block per held record)")
+        #expect(MemoryLayout<ControlMark>.size == 3 * MemoryLayout<UInt64>.size)
+        #expect(ControlMark(3, 7, 2) == [3, 7, 2] && ControlMark(posted: [3]) == ControlMark(3, 0, 0))
     }
 
     @Test("thousands of records held and settled one by one keep the order and the memory bounded")

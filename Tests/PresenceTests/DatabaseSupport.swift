@@ -24,13 +24,13 @@ func databaseWithDevices(_ count: Int, configuration: String = "{}") async throw
 
 func makeTracker(
     _ db: PostgresConnection, startedAt: WallInstant, offlineAfter: Int = 90, severity: AlertSeverity = .high,
-    refreshInterval: Duration = .seconds(1_000_000)
+    refreshInterval: Duration = .seconds(1_000_000), writeChunk: Int = 2_000
 ) throws -> PresenceTracker {
     try PresenceTracker(
         store: PresenceStore(connection: db),
         settings: PresenceSettings(offlineAfterSeconds: offlineAfter, offlineAlertSeverity: severity),
         logger: Logger(label: "test.presence", factory: { _ in SwiftLogNoOpLogHandler() }),
-        startedAt: startedAt, refreshInterval: refreshInterval
+        startedAt: startedAt, refreshInterval: refreshInterval, writeChunk: writeChunk
     )
 }
 

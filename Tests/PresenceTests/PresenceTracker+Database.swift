@@ -37,6 +37,37 @@ struct PresenceTrackerDatabaseTests {
         #expect(try tracker.flush(now: t(3)).statements == 0)
     }
 
+    /// A flush after a burst (a fleet's retained `online` at subscribe) may cover every device: it
+    /// goes in statements of `writeChunk` devices, never one statement of them all, whose text and
+    /// libpq copies would cost ≈ 50 MB at 100,000 devices.
+    @Test func aFlushLargerThanOneChunkIsWrittenChunkByChunkInOneTransaction() async throws {
+        let (db, ids) = try await databaseWithDevices(7)
+        defer { db.close() }
+        let tracker = try makeTracker(db, startedAt: t(0), writeChunk: 3)
+        for (n, id) in ids.enumerated() { tracker.record(.message, device: id, at: t(1, us: Int64(n))) }
+        let result = try tracker.flush(now: t(2))
+        #expect(result.rowsWritten == 7)
+        #expect(result.statements == 3, "7 devices in chunks of 3")
+        #expect(try scalar(db, "SELECT count(*) FROM devices WHERE status = 'online'") == "7")
+        #expect(try scalar(db, "SELECT count(*) FROM device_presence") == "7")
+        let last = try db.execute("SELECT last_seen FROM devices WHERE id = $1", [ids[6].string])
+        #expect(last[0, "last_seen"] == "2023-11-14 22:13:21.000006")
+    }
+
+    /// A fleet going offline at once raises its alerts a chunk of devices per statement, as the rows.
+    @Test func offlineAlertsForMoreThanOneChunkAreRaisedChunkByChunk() async throws {
+        let (db, ids) = try await databaseWithDevices(7)
+        defer { db.close() }
+        let tracker = try makeTracker(db, startedAt: t(0), writeChunk: 3)
+        for (n, id) in ids.enumerated() { tracker.record(.message, device: id, at: t(1, us: Int64(n))) }
+        _ = try tracker.flush(now: t(2))
+        for id in ids { tracker.record(.statusOffline(retained: false), device: id, at: t(3)) }
+        let result = try tracker.flush(now: t(4))
+        #expect(result.alerts.count == 7)
+        #expect(result.statements == 6, "7 device rows and 7 raises, each in chunks of 3")
+        #expect(try scalar(db, "SELECT count(*) FROM alerts WHERE alert_type = 'device_offline' AND resolved IS NOT TRUE") == "7")
+    }
+
     @Test func stateIsRebuiltFromTheDatabaseAfterARestart() async throws {
         let (db, ids) = try await databaseWithDevices(3)
         defer { db.close() }

@@ -134,12 +134,12 @@ public final class DeviceDirectory: Sendable {
 
     /// The cached device with `id`, without asking the database.
     public func cached(id: PackedUUID) -> DeviceRecord? {
-        cache.withLock { $0.index.byID[id] }
+        cache.withLock { $0.index.record(id: id) }
     }
 
     /// Every cached device (for presence sweeps and diagnostics; copies the cache).
     public var cachedDevices: [DeviceRecord] {
-        cache.withLock { Array($0.index.byID.values) }
+        cache.withLock { $0.index.records }
     }
 
     public var cachedCount: Int { cache.withLock { $0.index.count } }

@@ -10,7 +10,12 @@ public struct DeviceRecord: Sendable, Hashable {
     public var name: String
     public var serialNumber: String?
     /// As stored (any spelling); lookups compare its normalised form.
-    public var macAddress: String?
+    public var macAddress: String? {
+        get { mac.text }
+        set { mac = StoredMAC(newValue) }
+    }
+    /// The MAC in its compact form: a lookup copies the record, and the text would be an allocation.
+    var mac: StoredMAC
     /// `devices.user_id` (the owner: notifications, operator permissions); nil for unowned devices.
     public var ownerID: String?
     /// `devices.configuration` as JSON text (e.g. `alert_rules` overrides); nil when NULL.
@@ -31,7 +36,7 @@ public struct DeviceRecord: Sendable, Hashable {
         self.id = id
         self.name = name
         self.serialNumber = serialNumber
-        self.macAddress = macAddress
+        self.mac = StoredMAC(macAddress)
         self.ownerID = ownerID
         self.configuration = configuration
     }
@@ -41,7 +46,7 @@ public struct DeviceRecord: Sendable, Hashable {
     /// An empty serial number or MAC counts as absent: an empty topic segment is not a device key.
     public var publishKey: String {
         if let serialNumber, !serialNumber.isEmpty { return serialNumber }
-        if let macAddress, !macAddress.isEmpty { return macAddress }
+        if !mac.isEmpty, let macAddress { return macAddress }
         return id.string
     }
 

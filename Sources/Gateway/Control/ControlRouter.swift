@@ -38,11 +38,11 @@ final class ControlRouter: ControlMessageSink {
 
     /// Presence, commands and alerts, in that order.
     func controlMark() -> ControlMark {
-        ControlMark(posted: [presence.posted, commands.posted, alerts.posted])
+        ControlMark(presence.posted, commands.posted, alerts.posted)
     }
 
     func isSettled(_ mark: ControlMark) -> Bool {
-        mark.isSettled(by: [presence.settled, commands.settled, alerts.settled])
+        mark.isSettled(by: ControlMark(presence.settled, commands.settled, alerts.settled))
     }
 
     func watchedReadings(_ readings: [WatchedReading]) {

@@ -24,6 +24,6 @@ extension ControlMessageSink {
     /// Where the workers' inputs stand just after a control message was handed over; the ring
     /// keeps that message's record until `isSettled` says so (see `ControlReleaseFence`).
     /// The default (a sink with nothing to commit) is settled at once.
-    public func controlMark() -> ControlMark { ControlMark(posted: []) }
+    public func controlMark() -> ControlMark { ControlMark(0, 0, 0) }
     public func isSettled(_ mark: ControlMark) -> Bool { true }
 }

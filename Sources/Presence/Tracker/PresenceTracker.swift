@@ -8,8 +8,8 @@ import WallTime
 ///
 /// `record` is called for every device message (cheap: no I/O, no allocation unless the status
 /// changes), `sweep` on the sweep interval, `flush` on the flush interval and once more at
-/// shutdown (`flushAll`). All database work happens in `flush`: one statement writes every changed
-/// device, plus one per kind of alert change, in one transaction when alerts change. A flush that
+/// shutdown (`flushAll`). All database work happens in `flush`: one statement per 2,000 changed
+/// devices, plus one per kind of alert change, in one transaction when there is more than one. A flush that
 /// fails keeps everything for the next one. Not thread-safe: one caller at a time.
 public final class PresenceTracker: @unchecked Sendable {
     public private(set) var machine: PresenceMachine
@@ -18,6 +18,12 @@ public final class PresenceTracker: @unchecked Sendable {
     public let settings: PresenceSettings
     /// Every tracked device's stored counters are rewritten at least this often, changed or not.
     public let refreshInterval: Duration
+    /// Devices per write statement. A flush after a burst (a fleet's retained `online` at subscribe,
+    /// `flushAll` at shutdown) may cover every device; as one statement, 100,000 rows cost ≈ 50 MB
+    /// at once (the rows, their text arrays, libpq's copies of the parameters and of the query),
+    /// which the allocator then keeps resident. In chunks, inside one transaction, the flush stays
+    /// all-or-nothing and its memory stays a few MB.
+    public let writeChunk: Int
     private let logger: Logger
     private var pendingAlerts: [OfflineAlertChange] = []
     /// Runs inside the flush's transaction with the alert events it made (the worker puts them in
@@ -37,8 +43,10 @@ public final class PresenceTracker: @unchecked Sendable {
     /// Loads every device's presence (and open `device_offline` alerts) and starts tracking at `startedAt`.
     public init(
         store: PresenceStore, settings: PresenceSettings, logger: Logger,
-        startedAt: WallInstant = .now(), refreshInterval: Duration = .seconds(60)
+        startedAt: WallInstant = .now(), refreshInterval: Duration = .seconds(60), writeChunk: Int = 2_000
     ) throws(PostgresError) {
+        precondition(writeChunk > 0, "writeChunk must be positive")
+        self.writeChunk = writeChunk
         self.store = store
         self.settings = settings
         self.logger = logger
@@ -138,8 +146,9 @@ public final class PresenceTracker: @unchecked Sendable {
 
     // MARK: Writing
 
-    /// Sweeps, then writes every changed device in one statement (plus a slice of the others, so
-    /// all are rewritten within `refreshInterval`) and the pending alert changes.
+    /// Sweeps, then writes every changed device (plus a slice of the others, so all are rewritten
+    /// within `refreshInterval`) and the pending alert changes: one statement per `writeChunk`
+    /// devices, in one transaction when there is more than one statement.
     public func flush(now: WallInstant) throws(PostgresError) -> PresenceFlushResult {
         let elapsed = max(0, now.microseconds - lastFlush.microseconds)
         let interval = max(1, refreshInterval.wholeMicroseconds)
@@ -164,16 +173,20 @@ public final class PresenceTracker: @unchecked Sendable {
         let alerts = pendingAlerts.filter { change in
             directory.device(for: change.deviceID).map { !machine.isIgnored($0) } ?? false
         }
-        let identified = rows.map { (id: directory.id(of: $0.device), row: $0) }
         var notices: [PresenceAlertNotice] = []
         do {
-            if alerts.isEmpty {
-                try store.write(identified)
+            if alerts.isEmpty && rows.count <= writeChunk {
+                try store.write(identified(rows[...]))
             } else {
                 notices = try store.transaction {
-                    try store.write(identified)
+                    for start in stride(from: 0, to: rows.count, by: writeChunk) {
+                        try store.write(identified(rows[start..<min(start + writeChunk, rows.count)]))
+                    }
                     let notices = try applyAlertChanges(alerts)
-                    try enqueueNotices?(notices)
+                    // The outbox rows in chunks too: one statement's text arrays for a whole fleet's events were as large as the alerts'.
+                    for start in stride(from: 0, to: notices.count, by: writeChunk) {
+                        try enqueueNotices?(Array(notices[start..<min(start + writeChunk, notices.count)]))
+                    }
                     return notices
                 }
             }
@@ -196,9 +209,17 @@ public final class PresenceTracker: @unchecked Sendable {
         )
     }
 
+    private func identified(_ rows: ArraySlice<PresenceRow>) -> [(id: PresenceDeviceID, row: PresenceRow)] {
+        rows.map { (id: directory.id(of: $0.device), row: $0) }
+    }
+
     /// Runs alert changes in rounds: round k holds each device's k-th change, so one statement per
     /// kind per round keeps every device's raise/resolve order (a device that came back and went
     /// away again within one flush is resolved, then raised again). Usually one round.
+    ///
+    /// A round is sent `writeChunk` devices at a time, like the device rows: when a whole fleet goes
+    /// silent at once (a broker restart, a network cut), one statement for 100,000 alerts held its
+    /// parameters, libpq's result and every returned row as text at the same time (≈ 15 MiB).
     private func applyAlertChanges(_ changes: [OfflineAlertChange]) throws -> [PresenceAlertNotice] {
         var rounds: [[OfflineAlertChange]] = []
         var seen: [PresenceDeviceID: Int] = [:]
@@ -210,8 +231,12 @@ public final class PresenceTracker: @unchecked Sendable {
         }
         var notices: [PresenceAlertNotice] = []
         for round in rounds {
-            notices += try store.resolveOfflineAlerts(round)
-            notices += try store.raiseOfflineAlerts(round, severity: settings.offlineAlertSeverity)
+            // Each device is in a round at most once, so chunks of a round keep every device's order.
+            for start in stride(from: 0, to: round.count, by: writeChunk) {
+                let chunk = Array(round[start..<min(start + writeChunk, round.count)])
+                notices += try store.resolveOfflineAlerts(chunk)
+                notices += try store.raiseOfflineAlerts(chunk, severity: settings.offlineAlertSeverity)
+            }
         }
         return notices
     }
