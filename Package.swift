@@ -47,8 +47,10 @@ let package = Package(
         .target(name: "ConnectionURL"),
         .target(
             name: "MQTT",
-            dependencies: ["CMosquitto", "ConnectionURL", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CMosquitto", "CReadBuffer", "ConnectionURL", .product(name: "Logging", package: "swift-log")]
         ),
+        // libmosquitto's socket reads, buffered (see include/read_buffer.h); linked with MQTT.
+        .target(name: "CReadBuffer"),
         .target(
             name: "Postgres",
             dependencies: ["CLibPQ", "ConnectionURL"]

@@ -62,7 +62,7 @@ extension MQTTClient {
         }
 
         @inline(__always)
-        private func noteLoopThread() {
+        func noteLoopThread() {
             if loopThread.load(ordering: .relaxed) == 0 {
                 loopThread.store(currentThreadID(), ordering: .relaxed)
             }
@@ -129,6 +129,8 @@ extension MQTTClient {
         }
 
         func publishCallback(messageID: Int32) {
+            let savedErrno = errno  // as in `messageCallback`
+            defer { errno = savedErrno }
             state.withLock { state in
                 if state.trackAcks { state.acked.insert(messageID) }
             }
@@ -145,7 +147,11 @@ extension MQTTClient {
             let view = MQTTMessageView(
                 topic: topic, payload: payload,
                 qos: MQTTQoS(rawValue: m.qos) ?? .atMostOnce, retain: m.retain, messageID: m.mid)
+            // The loop reads errno after `mosquitto_loop_read` to learn whether the socket ran dry;
+            // a handler's own EAGAIN (a futex, a non-blocking fd) must not end the batch early.
+            let savedErrno = errno
             onMessage(view)
+            errno = savedErrno
         }
 
         func logCallback(level: Int32, text: UnsafePointer<CChar>?) {

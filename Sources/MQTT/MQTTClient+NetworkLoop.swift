@@ -1,0 +1,250 @@
+import CMosquitto
+import CReadBuffer
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension MQTTClient {
+    /// libmosquitto's network loop on a thread of ours, in place of `mosquitto_loop_start`.
+    ///
+    /// Why not libmosquitto's own thread: `mosquitto_loop` selects before every packet (it reads
+    /// at most one QoS 1 PUBLISH per wake-up), and each queued packet — every PUBACK — also writes
+    /// a byte to its internal socket pair that the next select must read back. Here one `poll`
+    /// wake-up reads every packet the socket holds (`mosquitto_loop_read` until EAGAIN), then
+    /// writes their PUBACKs in one `mosquitto_loop_write`, corked into one TCP segment.
+    ///
+    /// What is kept: the handle is marked threaded (`mosquitto_threaded_set`), so libmosquitto
+    /// only queues a PUBACK while reading and this loop writes it after `on_message` has returned
+    /// (the gateway acknowledges nothing before the message is in its ring); keepalive
+    /// (`mosquitto_loop_misc` every pass, at least once a second); reconnects with the configured
+    /// backoff; and the same fatal errors as `mosquitto_loop_forever` end the loop.
+    ///
+    /// Thread rules: `start()` once; `wake()` from any thread (it coalesces); `join()` once, not
+    /// from the loop thread.
+    final class NetworkLoop: @unchecked Sendable {
+        private let handle: OpaquePointer
+        private let core: Core
+        private let reconnectDelayMin: UInt32
+        private let reconnectDelayMax: UInt32
+        /// libmosquitto's `reconnect_exponential_backoff`, as `configure` sets it.
+        private let exponentialBackoff: Bool
+        /// Read end (polled by the loop) and write end (`wake()`), both non-blocking.
+        private let wakeRead: Int32
+        private let wakeWrite: Int32
+        /// Set by `wake()` while a byte is (or is about to be) in the pipe, so a burst of
+        /// publishes from other threads costs one write, not one per message.
+        private let wakePending = Atomic<Bool>(false)
+        private var thread: pthread_t?
+
+        /// Packets read per wake-up at most, so a steady inbound stream cannot starve writes and keepalive.
+        static let maxPacketsPerWake = 512
+
+        init(handle: OpaquePointer, core: Core, options: Options) throws(MQTTError) {
+            self.handle = handle
+            self.core = core
+            let minDelay = UInt32(clamping: options.reconnectDelayMin.wholeSeconds(minimum: 1))
+            let maxDelay = max(minDelay, UInt32(clamping: options.reconnectDelayMax.wholeSeconds(minimum: 1)))
+            self.reconnectDelayMin = minDelay
+            self.reconnectDelayMax = maxDelay
+            self.exponentialBackoff = maxDelay > minDelay
+            var fds: [Int32] = [-1, -1]
+            guard pipe(&fds) == 0 else {
+                throw MQTTError(rc: MOSQ_ERR_ERRNO.rawValue, errnoValue: errno, context: "pipe for the MQTT loop's wake-ups")
+            }
+            for fd in fds {
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            }
+            self.wakeRead = fds[0]
+            self.wakeWrite = fds[1]
+        }
+
+        deinit {
+            close(wakeRead)
+            close(wakeWrite)
+        }
+
+        func start() throws(MQTTError) {
+            let context = Unmanaged.passRetained(self).toOpaque()
+            var thread = pthread_t()
+            let rc = pthread_create(&thread, nil, { context in
+                #if canImport(Darwin)
+                let loop = Unmanaged<NetworkLoop>.fromOpaque(context).takeRetainedValue()
+                #else
+                let loop = Unmanaged<NetworkLoop>.fromOpaque(context!).takeRetainedValue()
+                #endif
+                loop.run()
+                return nil
+            }, context)
+            guard rc == 0 else {
+                Unmanaged<NetworkLoop>.fromOpaque(context).release()
+                throw MQTTError(rc: MOSQ_ERR_ERRNO.rawValue, errnoValue: rc, context: "starting the MQTT loop thread")
+            }
+            self.thread = thread
+        }
+
+        /// Makes the loop look at the handle again now: a packet was queued from another thread.
+        func wake() {
+            guard !wakePending.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            var byte: UInt8 = 1
+            _ = write(wakeWrite, &byte, 1)  // EAGAIN: the pipe is full of wake-ups already
+        }
+
+        /// Waits for the loop thread to end (after `core.stopped` was set and `wake()` called).
+        func join() {
+            guard let thread else { return }
+            self.thread = nil
+            _ = pthread_join(thread, nil)
+        }
+
+        // MARK: The loop (loop thread)
+
+        private func run() {
+            core.noteLoopThread()
+            defer { mash_read_buffer_detach() }
+            var reconnects: UInt32 = 0
+            var stopDeadline: ContinuousClock.Instant?
+            let clock = ContinuousClock()
+            while true {
+                let socket = mosquitto_socket(handle)
+                if core.stopped.load(ordering: .acquiring) {
+                    // Let a queued DISCONNECT (and the final message) go out, bounded.
+                    let deadline = stopDeadline ?? clock.now + .seconds(2)
+                    stopDeadline = deadline
+                    if socket < 0 || clock.now >= deadline { return }
+                }
+                if socket < 0 {
+                    // Before a reconnect can reuse the fd number.
+                    mash_read_buffer_detach()
+                    let delay = nextReconnectDelay(&reconnects)
+                    if waitForWake(timeoutMilliseconds: Int32(clamping: Int(delay) * 1000)) { continue }
+                    let rc = mosquitto_reconnect(handle)
+                    if rc != MOSQ_ERR_SUCCESS.rawValue {
+                        let error = MQTTError(rc: rc, errnoValue: errno, context: "reconnect to \(core.broker)")
+                        core.state.withLock { $0.lastError = error }
+                    }
+                    continue
+                }
+                if core.connected.load(ordering: .relaxed) { reconnects = 0 }
+                if mash_read_buffer_fd() != socket { _ = mash_read_buffer_attach(socket) }
+                // Bytes already in the read buffer: the socket may look empty, the packet is here.
+                let buffered = mash_read_buffer_pending() > 0
+                let wantsWrite = mosquitto_want_write(handle)
+                var fds = (
+                    pollfd(fd: socket, events: Int16(POLLIN) | (wantsWrite ? Int16(POLLOUT) : 0), revents: 0),
+                    pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
+                let ready = withUnsafeMutableBytes(of: &fds) { raw in
+                    poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), 2, buffered ? 0 : 1000)
+                }
+                if ready < 0 && errno != EINTR { usleep(10_000) }
+                if fds.1.revents != 0 { drainWakes() }
+                var rc = MOSQ_ERR_SUCCESS.rawValue
+                var packets = 0
+                if buffered || fds.0.revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 {
+                    (rc, packets) = readAvailable()
+                }
+                if rc == MOSQ_ERR_SUCCESS.rawValue && mosquitto_socket(handle) >= 0 && mosquitto_want_write(handle) {
+                    rc = writeQueued(corked: packets > 1)
+                }
+                if rc == MOSQ_ERR_SUCCESS.rawValue && mosquitto_socket(handle) >= 0 {
+                    rc = mosquitto_loop_misc(handle)
+                }
+                if rc != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle) != socket { mash_read_buffer_detach() }
+                if rc != MOSQ_ERR_SUCCESS.rawValue && Self.endsTheLoop(rc) {
+                    // As `mosquitto_loop_forever`: a protocol, TLS or authorisation failure is not retried.
+                    let error = MQTTError(rc: rc, errnoValue: errno, context: "connection to \(core.broker)")
+                    // Keeps a more precise cause of the same kind (the log callback's OpenSSL line).
+                    core.state.withLock { if $0.lastError?.code != error.code { $0.lastError = error } }
+                    core.connected.store(false, ordering: .releasing)
+                    core.logger.error("MQTT loop ended; not reconnecting", metadata: ["error": "\(error)"])
+                    return
+                }
+            }
+        }
+
+        /// Reads every complete packet the socket holds (bounded), running the callbacks.
+        ///
+        /// `mosquitto_loop_read` handles one packet per call here and returns success both after a
+        /// packet and when the socket ran dry; errno tells which (its own loop tests errno too).
+        /// Returns the first error, and how many reads completed (about the packets read).
+        private func readAvailable() -> (Int32, Int) {
+            var packets = 0
+            while packets < Self.maxPacketsPerWake {
+                errno = 0
+                let rc = mosquitto_loop_read(handle, 1)
+                if rc != MOSQ_ERR_SUCCESS.rawValue { return (rc, packets) }
+                if errno == EAGAIN || errno == EWOULDBLOCK || mosquitto_socket(handle) < 0 { break }
+                packets += 1
+            }
+            return (MOSQ_ERR_SUCCESS.rawValue, packets)
+        }
+
+        /// Writes everything queued. `corked`: several packets were read, so several PUBACKs are
+        /// queued; TCP_CORK makes them one segment (one trip through loopback and the broker's
+        /// receive path instead of one per PUBACK), worth its two setsockopt calls.
+        private func writeQueued(corked: Bool) -> Int32 {
+            let socket = mosquitto_socket(handle)
+            if corked { setCork(socket, true) }
+            let rc = mosquitto_loop_write(handle, 1)
+            if corked && rc == MOSQ_ERR_SUCCESS.rawValue && mosquitto_socket(handle) >= 0 { setCork(socket, false) }
+            return rc
+        }
+
+        private func setCork(_ socket: Int32, _ on: Bool) {
+            #if os(Linux)
+            var value: Int32 = on ? 1 : 0
+            _ = setsockopt(socket, Int32(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<Int32>.size))
+            #endif
+        }
+
+        /// Sleeps up to `timeoutMilliseconds` unless woken; true when woken (e.g. by `stop()`).
+        private func waitForWake(timeoutMilliseconds: Int32) -> Bool {
+            var fd = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&fd, 1, timeoutMilliseconds)
+            guard ready > 0 else { return false }
+            drainWakes()
+            return true
+        }
+
+        private func drainWakes() {
+            // Cleared before draining: a `wake()` after this point writes a fresh byte.
+            _ = wakePending.exchange(false, ordering: .acquiringAndReleasing)
+            var buffer = (UInt64(0), UInt64(0))
+            while withUnsafeMutableBytes(of: &buffer, { read(wakeRead, $0.baseAddress, $0.count) }) > 0 {}
+        }
+
+        /// `mosquitto_loop_forever`'s delay before reconnect attempt `reconnects + 1`.
+        private func nextReconnectDelay(_ reconnects: inout UInt32) -> UInt32 {
+            var delay: UInt32
+            if reconnectDelayMax > reconnectDelayMin {
+                let step = reconnects &+ 1
+                delay = exponentialBackoff ? reconnectDelayMin &* step &* step : reconnectDelayMin &* step
+                if step > 65_535 { delay = reconnectDelayMax }
+            } else {
+                delay = reconnectDelayMin
+            }
+            if delay > reconnectDelayMax {
+                delay = reconnectDelayMax
+            } else {
+                reconnects &+= 1
+            }
+            return delay
+        }
+
+        /// The errors after which `mosquitto_loop_forever` returns instead of reconnecting.
+        static func endsTheLoop(_ rc: Int32) -> Bool {
+            switch rc {
+            case MOSQ_ERR_NOMEM.rawValue, MOSQ_ERR_PROTOCOL.rawValue, MOSQ_ERR_INVAL.rawValue, MOSQ_ERR_NOT_FOUND.rawValue,
+                MOSQ_ERR_TLS.rawValue, MOSQ_ERR_PAYLOAD_SIZE.rawValue, MOSQ_ERR_NOT_SUPPORTED.rawValue, MOSQ_ERR_AUTH.rawValue,
+                MOSQ_ERR_ACL_DENIED.rawValue, MOSQ_ERR_UNKNOWN.rawValue, MOSQ_ERR_EAI.rawValue, MOSQ_ERR_PROXY.rawValue:
+                true
+            default:
+                errno == EPROTO
+            }
+        }
+    }
+}
