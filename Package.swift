@@ -186,7 +186,7 @@ let package = Package(
             dependencies: ["Postgres", "SchemaMigrations", "MQTT", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ConnectionURLTests", dependencies: ["ConnectionURL"]),
-        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "CReadBuffer", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(
             name: "GatewayConfigTests",
