@@ -1,4 +1,5 @@
 import CMosquitto
+import CReadBuffer
 import Logging
 import Synchronization
 #if canImport(Glibc)
@@ -102,6 +103,9 @@ extension MQTTClient {
 
         func disconnectCallback(rc: Int32) {
             noteLoopThread()
+            // libmosquitto has just closed the socket: from now on its fd number may name a file
+            // or socket that a handler (or the event handler below) opens and reads on this thread.
+            mash_read_buffer_detach()
             connected.store(false, ordering: .releasing)
             let unexpected = rc != 0
             let reason = MQTTError.disconnectReason(rc)
@@ -147,8 +151,8 @@ extension MQTTClient {
             let view = MQTTMessageView(
                 topic: topic, payload: payload,
                 qos: MQTTQoS(rawValue: m.qos) ?? .atMostOnce, retain: m.retain, messageID: m.mid)
-            // The loop reads errno after `mosquitto_loop_read` to learn whether the socket ran dry;
-            // a handler's own EAGAIN (a futex, a non-blocking fd) must not end the batch early.
+            // libmosquitto reads errno after each packet to learn whether the socket ran dry; a
+            // handler's own EAGAIN (a futex, a non-blocking fd) must not end its read batch early.
             let savedErrno = errno
             onMessage(view)
             errno = savedErrno

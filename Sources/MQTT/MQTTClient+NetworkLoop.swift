@@ -32,6 +32,9 @@ extension MQTTClient {
         private let reconnectDelayMax: UInt32
         /// libmosquitto's `reconnect_exponential_backoff`, as `configure` sets it.
         private let exponentialBackoff: Bool
+        /// False for TLS: OpenSSL reads the socket with read() itself, record by record, and its
+        /// decrypted bytes must be the only buffer between the socket and libmosquitto.
+        private let bufferReads: Bool
         /// Read end (polled by the loop) and write end (`wake()`), both non-blocking.
         private let wakeRead: Int32
         private let wakeWrite: Int32
@@ -39,13 +42,16 @@ extension MQTTClient {
         /// publishes from other threads costs one write, not one per message.
         private let wakePending = Atomic<Bool>(false)
         private var thread: pthread_t?
+        /// Passes that polled the connected socket (tests check that a burst takes few).
+        let passes = Atomic<Int>(0)
 
         /// Packets read per wake-up at most, so a steady inbound stream cannot starve writes and keepalive.
         static let maxPacketsPerWake = 512
 
-        init(handle: OpaquePointer, core: Core, options: Options) throws(MQTTError) {
+        init(handle: OpaquePointer, core: Core, options: Options, bufferReads: Bool) throws(MQTTError) {
             self.handle = handle
             self.core = core
+            self.bufferReads = bufferReads
             let minDelay = UInt32(clamping: options.reconnectDelayMin.wholeSeconds(minimum: 1))
             let maxDelay = max(minDelay, UInt32(clamping: options.reconnectDelayMax.wholeSeconds(minimum: 1)))
             self.reconnectDelayMin = minDelay
@@ -130,10 +136,11 @@ extension MQTTClient {
                     continue
                 }
                 if core.connected.load(ordering: .relaxed) { reconnects = 0 }
-                if mash_read_buffer_fd() != socket { _ = mash_read_buffer_attach(socket) }
+                if mash_read_buffer_fd() != socket { _ = mash_read_buffer_attach(socket, bufferReads ? 1 : 0) }
                 // Bytes already in the read buffer: the socket may look empty, the packet is here.
                 let buffered = mash_read_buffer_pending() > 0
                 let wantsWrite = mosquitto_want_write(handle)
+                passes.add(1, ordering: .relaxed)
                 var fds = (
                     pollfd(fd: socket, events: Int16(POLLIN) | (wantsWrite ? Int16(POLLOUT) : 0), revents: 0),
                     pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
@@ -168,16 +175,19 @@ extension MQTTClient {
 
         /// Reads every complete packet the socket holds (bounded), running the callbacks.
         ///
-        /// `mosquitto_loop_read` handles one packet per call here and returns success both after a
-        /// packet and when the socket ran dry; errno tells which (its own loop tests errno too).
+        /// `mosquitto_loop_read` returns success both after a packet and when the socket ran dry,
+        /// and ends its own batch as soon as errno is EAGAIN. errno cannot tell the two apart here:
+        /// with no `mosquitto_loop` reading it, libmosquitto's internal socket pair fills up after a
+        /// few hundred queued packets, and from then on every queued PUBACK's wake-up byte fails
+        /// with EAGAIN. So the read buffer itself says when a read of the socket found nothing.
         /// Returns the first error, and how many reads completed (about the packets read).
         private func readAvailable() -> (Int32, Int) {
             var packets = 0
             while packets < Self.maxPacketsPerWake {
-                errno = 0
+                mash_read_buffer_clear_would_block()
                 let rc = mosquitto_loop_read(handle, 1)
                 if rc != MOSQ_ERR_SUCCESS.rawValue { return (rc, packets) }
-                if errno == EAGAIN || errno == EWOULDBLOCK || mosquitto_socket(handle) < 0 { break }
+                if mash_read_buffer_would_block() != 0 || mosquitto_socket(handle) < 0 { break }
                 packets += 1
             }
             return (MOSQ_ERR_SUCCESS.rawValue, packets)

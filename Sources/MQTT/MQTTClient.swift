@@ -87,7 +87,7 @@ public final class MQTTClient: @unchecked Sendable {
             // Our thread runs the loop; marked threaded, libmosquitto only queues packets (a PUBACK
             // among them) and never writes from inside a read, so PUBACKs follow the handler.
             try check(mosquitto_threaded_set(handle, true), "mosquitto_threaded_set")
-            self.loop = try NetworkLoop(handle: handle, core: core, options: options)
+            self.loop = try NetworkLoop(handle: handle, core: core, options: options, bufferReads: !url.useTLS)
         } catch {
             mosquitto_destroy(handle)
             throw error
@@ -293,6 +293,14 @@ public final class MQTTClient: @unchecked Sendable {
         let socket = mosquitto_socket(handle)
         if socket >= 0 { _ = shutdown(socket, Int32(SHUT_RDWR)) }
     }
+
+    /// How many times the loop has polled the connected socket.
+    @_spi(Testing)
+    public var loopPassesForTesting: Int { loop.passes.load(ordering: .relaxed) }
+
+    /// libmosquitto's socket, or -1 (tests look at what waits in it).
+    @_spi(Testing)
+    public var socketForTesting: Int32 { mosquitto_socket(handle) }
 
     // MARK: Private
 
