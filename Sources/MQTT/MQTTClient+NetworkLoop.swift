@@ -35,12 +35,7 @@ extension MQTTClient {
         /// False for TLS: OpenSSL reads the socket with read() itself, record by record, and its
         /// decrypted bytes must be the only buffer between the socket and libmosquitto.
         private let bufferReads: Bool
-        /// Read end (polled by the loop) and write end (`wake()`), both non-blocking.
-        private let wakeRead: Int32
-        private let wakeWrite: Int32
-        /// Set by `wake()` while a byte is (or is about to be) in the pipe, so a burst of
-        /// publishes from other threads costs one write, not one per message.
-        private let wakePending = Atomic<Bool>(false)
+        private let wakePipe: WakePipe
         private var thread: pthread_t?
         /// Passes that polled the connected socket (tests check that a burst takes few).
         let passes = Atomic<Int>(0)
@@ -57,21 +52,7 @@ extension MQTTClient {
             self.reconnectDelayMin = minDelay
             self.reconnectDelayMax = maxDelay
             self.exponentialBackoff = maxDelay > minDelay
-            var fds: [Int32] = [-1, -1]
-            guard pipe(&fds) == 0 else {
-                throw MQTTError(rc: MOSQ_ERR_ERRNO.rawValue, errnoValue: errno, context: "pipe for the MQTT loop's wake-ups")
-            }
-            for fd in fds {
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            }
-            self.wakeRead = fds[0]
-            self.wakeWrite = fds[1]
-        }
-
-        deinit {
-            close(wakeRead)
-            close(wakeWrite)
+            self.wakePipe = try WakePipe()
         }
 
         func start() throws(MQTTError) {
@@ -94,11 +75,7 @@ extension MQTTClient {
         }
 
         /// Makes the loop look at the handle again now: a packet was queued from another thread.
-        func wake() {
-            guard !wakePending.exchange(true, ordering: .acquiringAndReleasing) else { return }
-            var byte: UInt8 = 1
-            _ = write(wakeWrite, &byte, 1)  // EAGAIN: the pipe is full of wake-ups already
-        }
+        func wake() { wakePipe.wake() }
 
         /// Waits for the loop thread to end (after `core.stopped` was set and `wake()` called).
         func join() {
@@ -143,12 +120,12 @@ extension MQTTClient {
                 passes.add(1, ordering: .relaxed)
                 var fds = (
                     pollfd(fd: socket, events: Int16(POLLIN) | (wantsWrite ? Int16(POLLOUT) : 0), revents: 0),
-                    pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
+                    pollfd(fd: wakePipe.readEnd, events: Int16(POLLIN), revents: 0))
                 let ready = withUnsafeMutableBytes(of: &fds) { raw in
                     poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), 2, buffered ? 0 : 1000)
                 }
                 if ready < 0 && errno != EINTR { usleep(10_000) }
-                if fds.1.revents != 0 { drainWakes() }
+                if fds.1.revents != 0 { wakePipe.drain() }
                 var rc = MOSQ_ERR_SUCCESS.rawValue
                 var packets = 0
                 if buffered || fds.0.revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 {
@@ -213,18 +190,11 @@ extension MQTTClient {
 
         /// Sleeps up to `timeoutMilliseconds` unless woken; true when woken (e.g. by `stop()`).
         private func waitForWake(timeoutMilliseconds: Int32) -> Bool {
-            var fd = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
+            var fd = pollfd(fd: wakePipe.readEnd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&fd, 1, timeoutMilliseconds)
             guard ready > 0 else { return false }
-            drainWakes()
+            wakePipe.drain()
             return true
-        }
-
-        private func drainWakes() {
-            // Cleared before draining: a `wake()` after this point writes a fresh byte.
-            _ = wakePending.exchange(false, ordering: .acquiringAndReleasing)
-            var buffer = (UInt64(0), UInt64(0))
-            while withUnsafeMutableBytes(of: &buffer, { read(wakeRead, $0.baseAddress, $0.count) }) > 0 {}
         }
 
         /// `mosquitto_loop_forever`'s delay before reconnect attempt `reconnects + 1`.

@@ -68,4 +68,17 @@ struct MQTTClientNetworkLoopTests {
         let passes = subscriber.loopPassesForTesting - passesBefore
         #expect(passes <= 5, "the loop took \(passes) passes for \(burst) packets that were all in the socket")
     }
+
+    /// A `wake()` that lands in the middle of a drain is not lost: the one after still wakes the loop.
+    ///
+    /// Cleared before reading, the flag would stay set with the pipe empty, and every later
+    /// `wake()` — a publish, a stop — would wait for socket activity or the poll timeout.
+    @Test func aWakeDuringADrainIsNotLost() throws {
+        let pipe = try WakePipe()
+        pipe.wake()
+        #expect(pipe.isReadable)
+        pipe.drain(midway: { pipe.wake() })
+        pipe.wake()
+        #expect(pipe.isReadable, "a wake() after the drain must make the pipe readable")
+    }
 }
