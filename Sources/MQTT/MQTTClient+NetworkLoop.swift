@@ -90,6 +90,8 @@ extension MQTTClient {
             core.noteLoopThread()
             defer { mash_read_buffer_detach() }
             var reconnects: UInt32 = 0
+            // The last pass stopped at `maxPacketsPerWake` with the socket not yet found empty.
+            var readCut = false
             var stopDeadline: ContinuousClock.Instant?
             let clock = ContinuousClock()
             while true {
@@ -114,8 +116,9 @@ extension MQTTClient {
                 }
                 if core.connected.load(ordering: .relaxed) { reconnects = 0 }
                 if mash_read_buffer_fd() != socket { _ = mash_read_buffer_attach(socket, bufferReads ? 1 : 0) }
-                // Bytes already in the read buffer: the socket may look empty, the packet is here.
-                let buffered = mash_read_buffer_pending() > 0
+                // Bytes already in the read buffer (or, with TLS, maybe decrypted in OpenSSL's):
+                // the socket may look empty, the packet is here.
+                let buffered = mash_read_buffer_pending() > 0 || readCut
                 let wantsWrite = mosquitto_want_write(handle)
                 passes.add(1, ordering: .relaxed)
                 var fds = (
@@ -131,6 +134,7 @@ extension MQTTClient {
                 if buffered || fds.0.revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 {
                     (rc, packets) = readAvailable()
                 }
+                readCut = packets >= Self.maxPacketsPerWake
                 if rc == MOSQ_ERR_SUCCESS.rawValue && mosquitto_socket(handle) >= 0 && mosquitto_want_write(handle) {
                     rc = writeQueued(corked: packets > 1)
                 }
