@@ -47,8 +47,10 @@ let package = Package(
         .target(name: "ConnectionURL"),
         .target(
             name: "MQTT",
-            dependencies: ["CMosquitto", "ConnectionURL", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CMosquitto", "CReadBuffer", "ConnectionURL", .product(name: "Logging", package: "swift-log")]
         ),
+        // libmosquitto's socket reads, buffered (see include/read_buffer.h); linked with MQTT.
+        .target(name: "CReadBuffer"),
         .target(
             name: "Postgres",
             dependencies: ["CLibPQ", "ConnectionURL"]
@@ -184,7 +186,7 @@ let package = Package(
             dependencies: ["Postgres", "SchemaMigrations", "MQTT", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ConnectionURLTests", dependencies: ["ConnectionURL"]),
-        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "CReadBuffer", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(
             name: "GatewayConfigTests",

@@ -1,4 +1,5 @@
 import CMosquitto
+import CReadBuffer
 import Logging
 import Synchronization
 #if canImport(Glibc)
@@ -62,7 +63,7 @@ extension MQTTClient {
         }
 
         @inline(__always)
-        private func noteLoopThread() {
+        func noteLoopThread() {
             if loopThread.load(ordering: .relaxed) == 0 {
                 loopThread.store(currentThreadID(), ordering: .relaxed)
             }
@@ -102,6 +103,9 @@ extension MQTTClient {
 
         func disconnectCallback(rc: Int32) {
             noteLoopThread()
+            // libmosquitto has just closed the socket: from now on its fd number may name a file
+            // or socket that a handler (or the event handler below) opens and reads on this thread.
+            mash_read_buffer_detach()
             connected.store(false, ordering: .releasing)
             let unexpected = rc != 0
             let reason = MQTTError.disconnectReason(rc)
@@ -129,6 +133,8 @@ extension MQTTClient {
         }
 
         func publishCallback(messageID: Int32) {
+            let savedErrno = errno  // as in `messageCallback`
+            defer { errno = savedErrno }
             state.withLock { state in
                 if state.trackAcks { state.acked.insert(messageID) }
             }
@@ -145,7 +151,11 @@ extension MQTTClient {
             let view = MQTTMessageView(
                 topic: topic, payload: payload,
                 qos: MQTTQoS(rawValue: m.qos) ?? .atMostOnce, retain: m.retain, messageID: m.mid)
+            // libmosquitto reads errno after each packet to learn whether the socket ran dry; a
+            // handler's own EAGAIN (a futex, a non-blocking fd) must not end its read batch early.
+            let savedErrno = errno
             onMessage(view)
+            errno = savedErrno
         }
 
         func logCallback(level: Int32, text: UnsafePointer<CChar>?) {

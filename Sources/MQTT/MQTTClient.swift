@@ -10,8 +10,8 @@ import Darwin
 
 /// An MQTT client: a thin, thread-safe owner of one libmosquitto handle and its network thread.
 ///
-/// `start()` connects asynchronously and starts libmosquitto's own loop thread, which reads,
-/// writes, pings and reconnects (with exponential backoff) by itself; the subscriptions made
+/// `start()` connects asynchronously and starts the loop thread (`NetworkLoop`), which reads,
+/// writes, pings and reconnects (with exponential backoff); the subscriptions made
 /// with `subscribe(_:qos:)` are re-sent after every (re)connect. `stop()` optionally publishes a
 /// last message, sends DISCONNECT (so the broker does not publish the will), and joins the thread.
 ///
@@ -41,6 +41,7 @@ public final class MQTTClient: @unchecked Sendable {
     private let options: Options
     private let handle: OpaquePointer
     private let core: Core
+    private let loop: NetworkLoop
 
     /// Creates the libmosquitto handle and applies every option; nothing touches the network yet.
     ///
@@ -83,6 +84,10 @@ public final class MQTTClient: @unchecked Sendable {
         self.handle = handle
         do {
             try configure(handle, options: options, url: url, logger: logger)
+            // Our thread runs the loop; marked threaded, libmosquitto only queues packets (a PUBACK
+            // among them) and never writes from inside a read, so PUBACKs follow the handler.
+            try check(mosquitto_threaded_set(handle, true), "mosquitto_threaded_set")
+            self.loop = try NetworkLoop(handle: handle, core: core, options: options, bufferReads: !url.useTLS)
         } catch {
             mosquitto_destroy(handle)
             throw error
@@ -94,6 +99,7 @@ public final class MQTTClient: @unchecked Sendable {
         if core.isOnLoopThread {
             // Dropped from inside a handler: the loop thread cannot join itself. Ask it to end and
             // leave the handle and its context alive (a leak, but never a use-after-free).
+            core.stopped.store(true, ordering: .releasing)
             _ = mosquitto_disconnect(handle)
             _ = Unmanaged.passRetained(core)
             core.logger.warning("MQTTClient released from its own handler; its handle is leaked")
@@ -110,8 +116,8 @@ public final class MQTTClient: @unchecked Sendable {
     /// With MQTT v5 or TLS the first TCP connect (and TLS handshake) is made on the calling
     /// thread: libmosquitto has no asynchronous v5 connect that keeps the CONNECT properties for
     /// reconnects, and a TLS failure (untrusted certificate, bad files) should throw `.tls` here.
-    /// A TLS failure on a later reconnect ends libmosquitto's loop (it treats TLS errors as
-    /// fatal); `isConnected` then stays false.
+    /// A TLS failure on a later connection ends the loop (as `mosquitto_loop_forever` does, TLS
+    /// errors are fatal); `isConnected` then stays false.
     /// Throws `.invalidState` when called twice or after `stop()`.
     public func start() throws(MQTTError) {
         try core.state.withLock { (state: inout Core.State) throws(MQTTError) in
@@ -133,7 +139,7 @@ public final class MQTTClient: @unchecked Sendable {
         if options.protocolVersion == .v5 || url.useTLS {
             // Blocking first connect: v5 needs it to keep the CONNECT properties for every
             // reconnect; with TLS it makes a certificate problem fail here, with an error,
-            // instead of silently ending libmosquitto's loop thread (a TLS error is fatal there).
+            // instead of silently ending the loop thread (a TLS error is fatal there).
             rc = mosquitto_connect_bind_v5(handle, url.host, Int32(url.port), keepalive, nil, properties)
         } else {
             rc = mosquitto_connect_async(handle, url.host, Int32(url.port), keepalive)
@@ -144,7 +150,7 @@ public final class MQTTClient: @unchecked Sendable {
             core.state.withLock { $0.lastError = error }
             core.logger.warning("MQTT broker not reachable yet; retrying in the background", metadata: ["error": "\(error)"])
         }
-        try check(mosquitto_loop_start(handle), "mosquitto_loop_start")
+        try loop.start()
     }
 
     /// Ends the session cleanly and joins the loop thread; safe to call more than once.
@@ -170,7 +176,8 @@ public final class MQTTClient: @unchecked Sendable {
         }
         core.stopped.store(true, ordering: .releasing)
         _ = mosquitto_disconnect(handle)  // MOSQ_ERR_NO_CONN while reconnecting is fine
-        _ = mosquitto_loop_stop(handle, false)
+        loop.wake()
+        loop.join()
         core.connected.store(false, ordering: .releasing)
         core.state.withLock { $0.lifecycle = .stopped }
         core.releaseHandlers()
@@ -221,6 +228,7 @@ public final class MQTTClient: @unchecked Sendable {
         }
         let rc = mosquitto_subscribe(handle, nil, filter, qos.rawValue)
         if rc == MOSQ_ERR_NO_CONN.rawValue { return }  // sent by on_connect
+        wakeLoop()
         try check(rc, "mosquitto_subscribe(\(filter))")
     }
 
@@ -230,6 +238,7 @@ public final class MQTTClient: @unchecked Sendable {
         core.state.withLock { $0.subscriptions.removeAll { $0.filter == filter } }
         let rc = mosquitto_unsubscribe(handle, nil, filter)
         if rc == MOSQ_ERR_NO_CONN.rawValue { return }
+        wakeLoop()
         try check(rc, "mosquitto_unsubscribe(\(filter))")
     }
 
@@ -248,6 +257,7 @@ public final class MQTTClient: @unchecked Sendable {
         }
         var messageID: Int32 = 0
         let rc = mosquitto_publish(handle, &messageID, topic, Int32(payload.count), payload.baseAddress, qos.rawValue, retain)
+        if rc == MOSQ_ERR_SUCCESS.rawValue { wakeLoop() }
         // libmosquitto 2.0 queues a QoS ≥ 1 message before trying to send it and reports
         // "not connected" if it could not go out yet; the queued message is sent after reconnect.
         if rc == MOSQ_ERR_NO_CONN.rawValue && qos != .atMostOnce && messageID != 0 { return messageID }
@@ -284,7 +294,21 @@ public final class MQTTClient: @unchecked Sendable {
         if socket >= 0 { _ = shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
+    /// How many times the loop has polled the connected socket.
+    @_spi(Testing)
+    public var loopPassesForTesting: Int { loop.passes.load(ordering: .relaxed) }
+
+    /// libmosquitto's socket, or -1 (tests look at what waits in it).
+    @_spi(Testing)
+    public var socketForTesting: Int32 { mosquitto_socket(handle) }
+
     // MARK: Private
+
+    /// A packet queued from another thread waits for the loop's next pass; from a handler the
+    /// loop writes it when the handler returns anyway.
+    private func wakeLoop() {
+        if !core.isOnLoopThread { loop.wake() }
+    }
 
     private func checkNotStopped(_ context: @autoclosure () -> String) throws(MQTTError) {
         if core.stopped.load(ordering: .acquiring) {

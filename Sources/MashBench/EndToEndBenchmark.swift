@@ -96,6 +96,7 @@ enum EndToEndBenchmark {
             logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }), onMessage: { _ in })
         try publisher.start()
         try await publisher.waitForConnection(timeout: .seconds(10))
+        try await waitForSubscriptions(publisher: publisher, setup: setup)
         let keys = EndToEndLimit.topics(devices: devices)
 
         // Phase 1: throughput.
@@ -223,6 +224,20 @@ enum EndToEndBenchmark {
     static func waitForRows(_ target: Int, setup: PostgresConnection, broker: TestBroker) async throws {
         try await waitForRows(target, broker: broker) {
             Int(try setup.execute("SELECT count(*) FROM sensor_readings")[0, "count"] ?? "0") ?? 0
+        }
+    }
+
+    /// Returns once the gateway's broker subscriptions are in place.
+    ///
+    /// The gateway logs "ingest ready" before its MQTT connection is up and subscribed; the broker
+    /// routes a message published before the SUBACK to nobody. The first readings of a run were
+    /// lost that way (the e2e "stalls" at 399,900 of 400,000: exactly the first messages missing).
+    /// A probe from a device that does not exist is stored as an `unknown_device` reject, so it
+    /// proves the route without adding a row to `sensor_readings`.
+    static func waitForSubscriptions(publisher: MQTTClient, setup: PostgresConnection) async throws {
+        try await waitUntil("the gateway's subscriptions (a probe message in ingest_rejects)", timeout: .seconds(30), every: .milliseconds(100)) {
+            _ = try publisher.publish(topic: "devices/mash-bench-probe/telemetry", payload: #"{"temperature":1}"#, qos: .atLeastOnce)
+            return (Int(try setup.execute("SELECT count(*) FROM ingest_rejects")[0, "count"] ?? "0") ?? 0) > 0
         }
     }
 
