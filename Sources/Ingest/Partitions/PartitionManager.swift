@@ -142,6 +142,9 @@ public struct PartitionManager: Sendable {
     ///
     /// A partition still partly inside retention is kept whole. Each drop is its own transaction
     /// with a lock timeout, so a long query on the parent delays the drop (to the next run), not ingestion.
+    /// Drops take the advisory lock `mash_ensure_partition` takes and look again after it: two
+    /// gateways dropping the same partition at once made PostgreSQL fail with an internal error
+    /// ("could not find tuple for parent of relation", XX000) rather than "does not exist".
     @discardableResult
     public mutating func dropExpired(now: Int64, retentionDays: Int, on connection: PostgresConnection) throws(PostgresError) -> [String] {
         let cutoff = Self.retentionCutoffMicros(now: now, retentionDays: retentionDays)
@@ -152,9 +155,11 @@ public struct PartitionManager: Sendable {
             do throws(PostgresError) {
                 try connection.execute("BEGIN")
                 try connection.execute("SET LOCAL lock_timeout = '5s'")
-                try connection.execute("DROP TABLE \(qualified)")
+                try connection.execute("SELECT pg_advisory_xact_lock(1835103080, 1)")
+                let present = try connection.execute("SELECT to_regclass($1) IS NOT NULL AS present", [qualified])[0, "present"] == "t"
+                if present { try connection.execute("DROP TABLE \(qualified)") }
                 try connection.execute("COMMIT")
-                dropped.append(range.name)
+                if present { dropped.append(range.name) }
             } catch {
                 if connection.isConnected { _ = try? connection.execute("ROLLBACK") }
                 // Busy (55P03) or already dropped by another gateway (42P01): the next run retries.
