@@ -29,6 +29,8 @@ extension ScaleOutIntegrationTests {
             defer { device.close() }
             do {
                 try await gateway.waitForLog("commands ready")
+                // Every message counted below must reach the gateway: none may race its first SUBSCRIBE.
+                try await gateway.waitForSubscriptions()
                 func sql(_ query: String, on cluster: TestPostgres) throws -> String { try cluster.psql(query, database: name) }
                 func stored(on cluster: TestPostgres) -> Int { Int((try? sql("SELECT count(*) FROM sensor_readings", on: cluster)) ?? "") ?? -1 }
 
