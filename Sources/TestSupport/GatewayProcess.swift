@@ -66,6 +66,24 @@ public final class GatewayProcess: Sendable {
         }
     }
 
+    /// Waits until the broker has acknowledged `count` of the gateway's subscriptions (all it asked
+    /// for when nil: the `subscriptions=N` of its "MQTT connected" line). libmosquitto logs each
+    /// SUBACK at debug level. Neither "… ready" nor `/readyz` covers them, and the broker drops what
+    /// is published to a filter before its SUBACK (the gateway's session is new), so a test that
+    /// counts what it published waits for this before its first publish.
+    public func waitForSubscriptions(_ count: Int? = nil, timeout: Duration = .seconds(30)) async throws {
+        try await waitUntil("the gateway's subscriptions acknowledged by the broker; log so far:\n\(log.suffix(3000))", timeout: timeout) {
+            let log = self.log
+            let acknowledged = log.components(separatedBy: "received SUBACK").count - 1
+            if let count { return acknowledged >= count }
+            guard let line = log.split(separator: "\n").first(where: { $0.contains("MQTT connected") }),
+                  let field = line.split(separator: " ").first(where: { $0.hasPrefix("subscriptions=") }),
+                  let asked = Int(field.dropFirst("subscriptions=".count))
+            else { return false }
+            return acknowledged >= asked
+        }
+    }
+
     /// SIGTERM, then waits for the exit status.
     public func terminate(timeout: Duration = .seconds(60)) async -> Int32? {
         process.signal(SIGTERM)

@@ -162,11 +162,5 @@ struct ConventionContractTests {
 }
 
 extension IngestFixture {
-    /// Waits until the broker has acknowledged `count` of the gateway's subscriptions (libmosquitto logs
-    /// each SUBACK at debug level), so that messages published next cannot race them.
-    func waitForSubscriptions(_ count: Int) async throws {
-        try await waitUntil("\(count) subscriptions of the gateway acknowledged") {
-            gateway.log.components(separatedBy: "received SUBACK").count - 1 >= count
-        }
-    }
+    func waitForSubscriptions(_ count: Int) async throws { try await gateway.waitForSubscriptions(count) }
 }

@@ -29,6 +29,8 @@ extension ScaleOutIntegrationTests {
             defer { device.close() }
             do {
                 try await gateway.waitForLog("commands ready")
+                // Every message counted below must reach the gateway: none may race its first SUBSCRIBE.
+                try await gateway.waitForSubscriptions()
                 func sql(_ query: String, on cluster: TestPostgres) throws -> String { try cluster.psql(query, database: name) }
                 func stored(on cluster: TestPostgres) -> Int { Int((try? sql("SELECT count(*) FROM sensor_readings", on: cluster)) ?? "") ?? -1 }
 
@@ -49,19 +51,61 @@ extension ScaleOutIntegrationTests {
 
                 let clock = ContinuousClock()
                 let stoppedAt = clock.now
+                let publishedBeforeStop = published.load(ordering: .relaxed)
+                let stopWallMillis = Int64(Date().timeIntervalSince1970 * 1000)
                 try await primary.shutDownImmediately()
+                let publishedAtStop = published.load(ordering: .relaxed)
                 let atStop = stored(on: standby)  // synchronous commit: everything acknowledged is here
                 try await Task.sleep(for: .seconds(2))
                 try await standby.promote()
+                let publishedAtPromotion = published.load(ordering: .relaxed)
+                let promotedWallMillis = Int64(Date().timeIntervalSince1970 * 1000)
                 let firstWrite = try await waitFor("the first write on the new primary", timeout: .seconds(60), every: .milliseconds(100)) {
                     stored(on: standby) > atStop ? clock.now : nil
                 }
+                let publishedAtFirstWrite = published.load(ordering: .relaxed)
                 try await Task.sleep(for: .seconds(2))
                 stop.store(true, ordering: .relaxed)
                 try await publisher.value
                 let total = published.load(ordering: .relaxed) * 4
-                try await waitUntil("all \(total) readings on the new primary (now \(stored(on: standby)))", timeout: .seconds(60)) {
-                    stored(on: standby) >= total
+                do {
+                    try await waitUntil("all \(total) readings on the new primary (now \(stored(on: standby)))", timeout: .seconds(60)) {
+                        stored(on: standby) >= total
+                    }
+                } catch {
+                    // Which messages (i: ts = base + i ms) are missing, and where they fall relative to the failover.
+                    let messages = total / 4
+                    func gaps(on cluster: TestPostgres) -> String {
+                        (try? sql("""
+                            WITH got AS (SELECT round(extract(epoch FROM timestamp) * 1000)::bigint - \(base) AS i, count(*) AS n
+                                         FROM sensor_readings GROUP BY 1),
+                                 missing AS (SELECT g AS i FROM generate_series(0, \(messages - 1)) g
+                                             WHERE NOT EXISTS (SELECT 1 FROM got WHERE got.i = g AND got.n = 4)),
+                                 runs AS (SELECT i, i - row_number() OVER (ORDER BY i) AS run FROM missing)
+                            SELECT coalesce(string_agg(lo || '-' || hi || ' (neighbours decoded at ' ||
+                                   coalesce((SELECT max(('x' || substr(replace(s.id::text, '-', ''), 1, 12))::bit(48)::bigint) - \(stopWallMillis)
+                                             FROM sensor_readings s WHERE s.timestamp = 'epoch'::timestamp + (\(base) + lo - 1) * interval '1 millisecond')::text, '?')
+                                   || ' / ' ||
+                                   coalesce((SELECT max(('x' || substr(replace(s.id::text, '-', ''), 1, 12))::bit(48)::bigint) - \(stopWallMillis)
+                                             FROM sensor_readings s WHERE s.timestamp = 'epoch'::timestamp + (\(base) + hi + 1) * interval '1 millisecond')::text, '?')
+                                   || ' ms after the stop)', ', ' ORDER BY lo), 'none')
+                            FROM (SELECT min(i) AS lo, max(i) AS hi FROM runs GROUP BY run) r
+                            """, on: cluster)) ?? "?"
+                    }
+                    let metrics = (try? httpGet(port: port, path: "/metrics").body)?
+                        .split(separator: "\n").filter { $0.hasPrefix("mash_ring") || $0.hasPrefix("mash_spool") || $0.hasPrefix("mash_batches") || $0.hasPrefix("mash_readings") }
+                        .joined(separator: "\n") ?? "?"
+                    let onStandby = gaps(on: standby)
+                    try? await primary.startAgain()
+                    let onOldPrimary = gaps(on: primary)
+                    Issue.record("""
+                        missing messages (i) on the new primary: \(onStandby); on the old primary (restarted afterwards): \(onOldPrimary)
+                        published before the stop \(publishedBeforeStop), at the stop \(publishedAtStop), at the promotion \(publishedAtPromotion), at the first write \(publishedAtFirstWrite), in all \(messages); promoted \(promotedWallMillis - stopWallMillis) ms after the stop; PUBACKs \(device.acknowledgedPublishes)
+                        \(metrics)
+                        gateway log:
+                        \(gateway.log.suffix(6000))
+                        """)
+                    throw error
                 }
                 #expect(stored(on: standby) == total)
                 #expect(try sql("SELECT count(*) FROM (SELECT 1 FROM sensor_readings GROUP BY device_id, sensor_type_id, timestamp HAVING count(*) > 1) d", on: standby) == "0")
