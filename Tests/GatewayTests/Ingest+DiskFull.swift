@@ -38,8 +38,18 @@ struct IngestDiskFullTests {
             try await waitUntil("mash_spool_blocked{reason=\"no_space\"} is 1", timeout: .seconds(60)) {
                 f.metric(#"mash_spool_blocked{reason="no_space"}"#, port: port) == 1
             }
-            try await waitUntil("the ring is full (back-pressure reaches the broker)", timeout: .seconds(150)) {
-                (f.metric("mash_ring_used_bytes", port: port) ?? 0) > 900_000
+            do {
+                try await waitUntil("the ring is full (back-pressure reaches the broker)", timeout: .seconds(150)) {
+                    (f.metric("mash_ring_used_bytes", port: port) ?? 0) > 900_000
+                }
+            } catch {
+                // Once seen in a loaded CI run: say where the messages were.
+                let ringBytes = f.metric("mash_ring_used_bytes", port: port).map { "\($0)" } ?? "none"
+                let ringDepth = f.metric("mash_ring_depth_messages", port: port).map { "\($0)" } ?? "none"
+                let state: String = "ring used bytes \(ringBytes), ring depth \(ringDepth), publishes acknowledged by the broker "
+                    + "\(f.device.acknowledgedPublishes) of \(messages); gateway log:\n\(f.gateway.log.suffix(3000))"
+                Issue.record("\(state)")
+                throw error
             }
             #expect(f.gateway.process.isRunning)
             try await waitUntil("the broker acknowledged every publish", timeout: .seconds(30)) { f.device.acknowledgedPublishes >= messages }

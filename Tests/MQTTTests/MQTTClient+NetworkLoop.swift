@@ -66,7 +66,9 @@ struct MQTTClientNetworkLoopTests {
         gate.signal()
         try await waitUntil("the burst is read") { received.load(ordering: .acquiring) >= warm + 1 + burst }
         let passes = subscriber.loopPassesForTesting - passesBefore
-        #expect(passes <= 5, "the loop took \(passes) passes for \(burst) packets that were all in the socket")
+        // One pass per packet (501) is the defect; a loaded machine adds a few passes for wake-ups
+        // and PUBACK writes between reads (6 seen in CI), so the bound leaves room for those.
+        #expect(passes <= 25, "the loop took \(passes) passes for \(burst) packets that were all in the socket")
     }
 
     /// A `wake()` that lands in the middle of a drain is not lost: the one after still wakes the loop.
