@@ -32,6 +32,7 @@ final class IngestFixture: Sendable {
         let gateway = try GatewayProcess.start(config: config)
         current.withLock { $0 = gateway }
         try await gateway.waitForLog("ingest ready")
+        try await gateway.waitForSubscriptions()
     }
 
     /// `extra` is appended to the config (YAML sections not otherwise set: partitions, presence, alerts…);
@@ -58,6 +59,9 @@ final class IngestFixture: Sendable {
             .replacingOccurrences(of: "mqtt:\n", with: "mqtt:\n" + mqtt.split(separator: "\n").map { "  \($0)\n" }.joined())
         let gateway = try GatewayProcess.start(config: config)
         try await gateway.waitForLog("ingest ready")
+        // "ingest ready" comes before the broker connection: a message published before the SUBACKs
+        // reaches no subscriber (the gateway's session is new), and a test counting rows waits in vain.
+        try await gateway.waitForSubscriptions()
         let device = try await MQTTProbe.connect(broker.url)
         return IngestFixture(broker: broker, postgres: postgres, databaseURL: databaseURL, databaseName: name,
                              gateway: gateway, device: device, spoolDirectory: spool, config: config)
