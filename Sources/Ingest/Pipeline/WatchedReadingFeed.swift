@@ -10,10 +10,10 @@ import Synchronization
 /// the spool releases the watched readings read out of its rows (`replayed`). A batch that went to
 /// the spool releases nothing when it is spooled, so each stored reading is handed over once.
 ///
-/// Writers finish batches out of order; `committed` holds a later batch's readings until every
-/// earlier batch has finished, and hands them over under the lock, so the sink sees them in ring
-/// order. The spool is replayed oldest first by one thread, and new batches go to the spool while
-/// it holds any, so replayed readings keep that order too.
+/// Writers finish batches out of order, and a spooled batch is written back later than batches
+/// after it may be committed; `WatchedReadingOrder` holds a later batch's readings until every
+/// earlier batch is stored (a spooled one: replayed), and they are handed over under the lock, so
+/// the sink sees them in ring order.
 final class WatchedReadingFeed: Sendable {
     private let sink: any ControlMessageSink
     private let devices: DeviceDirectory
@@ -23,8 +23,7 @@ final class WatchedReadingFeed: Sendable {
     private let unresolved = Counter(label: "mash_alert_readings_unresolved_total")
 
     private struct State {
-        var next: UInt64 = 0
-        var waiting: [UInt64: [WatchedReading]] = [:]
+        var order = WatchedReadingOrder<WatchedReading>()
     }
 
     init(sink: any ControlMessageSink, devices: DeviceDirectory, sensors: SensorDirectory, logger: Logger) {
@@ -34,23 +33,29 @@ final class WatchedReadingFeed: Sendable {
         self.logger = logger
     }
 
-    /// Batch `sequence` is durable: `readings` are its watched readings when it was committed,
-    /// empty when it was spooled (they come back through `replayed`) or held none. Call once per batch.
+    /// Batch `sequence` is committed (or held no rows); `readings` are its watched readings. Call
+    /// once per batch, or `spooled` instead.
     func committed(_ sequence: UInt64, readings: [WatchedReading]) {
         state.withLock { state in
-            state.waiting[sequence] = readings
-            while let ready = state.waiting.removeValue(forKey: state.next) {
-                if !ready.isEmpty { sink.watchedReadings(ready) }
-                state.next += 1
-            }
+            for ready in state.order.committed(sequence, readings: readings) { sink.watchedReadings(ready) }
         }
     }
 
-    /// A batch from the spool is committed: its readings of watched sensors go to the sink, in row order.
-    func replayed(_ batch: ReadingBatch) {
-        let watched = watchedReadings(in: batch.storedReadings())
-        guard !watched.isEmpty else { return }
-        state.withLock { _ in sink.watchedReadings(watched) }
+    /// Batch `sequence` went to the spool: it and every later batch wait for `replayed(_:sequence:)`.
+    func spooled(_ sequence: UInt64) {
+        state.withLock { state in
+            for ready in state.order.spooled(sequence) { sink.watchedReadings(ready) }
+        }
+    }
+
+    /// A batch from the spool is committed (`batch` nil: it was unreadable and skipped); its readings
+    /// of watched sensors go to the sink in row order, once every earlier batch has gone.
+    /// `sequence`: its number when this run spooled it, nil for a batch an earlier run left.
+    func replayed(_ batch: ReadingBatch?, sequence: UInt64?) {
+        let watched = batch.map { watchedReadings(in: $0.storedReadings()) } ?? []
+        state.withLock { state in
+            for ready in state.order.replayed(sequence, readings: watched) { sink.watchedReadings(ready) }
+        }
     }
 
     /// The rows of watched sensors, resolved through the directories' caches (no database query).

@@ -70,6 +70,11 @@ final class WriterPool: @unchecked Sendable {
         ($0, Counter(label: "mash_spool_append_refused_total", dimensions: [("reason", $0.rawValue)]))
     })
     private let appendState = Mutex(SpoolAppendState())
+    /// The batch number of each spooled record, oldest first, after `unnumberedSpooled` records an
+    /// earlier run left (their numbers are gone): the feed needs a replayed batch's place in ring
+    /// order, and two writers can append in the other order. Guarded by `spoolLock`.
+    private var spooledSequences: [UInt64] = []
+    private var unnumberedSpooled: Int
 
     init(databaseURL: String, partitions: PartitionSettings, spool: Spool, connections: Int, batchSize: Int, logger: Logger,
          feed: WatchedReadingFeed? = nil) {
@@ -83,6 +88,7 @@ final class WriterPool: @unchecked Sendable {
         for _ in 0..<(connections * 2 + 1) { recycled.put(ReadingBatch(capacity: batchSize)) }
         self.connectionCount = connections
         unwritten = UnwrittenAges(spooledAtStart: spool.count, now: WallInstant.now().microseconds)
+        unnumberedSpooled = spool.count
         updateSpoolGauges()
         for gauge in spoolBlocked.values { gauge.record(0) }
     }
@@ -159,7 +165,11 @@ final class WriterPool: @unchecked Sendable {
             if !spooled {
                 unwritten.finished(job.sequence, spooled: false)
             }
-            feed?.committed(job.sequence, readings: spooled ? [] : job.watched)
+            if spooled {
+                feed?.spooled(job.sequence)
+            } else {
+                feed?.committed(job.sequence, readings: job.watched)
+            }
             tracker.completed(job.sequence, end: job.ringEnd)
             batch.reset()
             recycled.put(batch)
@@ -254,6 +264,7 @@ final class WriterPool: @unchecked Sendable {
             defer { spoolLock.unlock() }
             if try spool.append(bytes) {
                 unwritten.finished(sequence, spooled: true)
+                spooledSequences.append(sequence)
             } else {
                 outcome = .full
             }
@@ -362,6 +373,16 @@ final class WriterPool: @unchecked Sendable {
         defer { spoolLock.unlock() }
         try spool.removeOldest()
         unwritten.replayedOldest()
+        if unnumberedSpooled > 0 {
+            unnumberedSpooled -= 1
+        } else if !spooledSequences.isEmpty {
+            spooledSequences.removeFirst()
+        }
+    }
+
+    /// The batch number of the spool's oldest record; nil when an earlier run spooled it.
+    private var oldestSpooledSequence: UInt64? {
+        spoolLock.withLock { unnumberedSpooled > 0 ? nil : spooledSequences.first }
     }
 
     /// Writes the spool's oldest batch and removes it; false when there is none or the write failed.
@@ -380,13 +401,15 @@ final class WriterPool: @unchecked Sendable {
             let batch = try ReadingBatch(serialized: oldest.bytes)
             let result = try writer.write(batch)
             record(result)
-            feed?.replayed(batch)
+            feed?.replayed(batch, sequence: oldestSpooledSequence)
             try removeOldest()
             updateSpoolGauges()
             return true
         } catch let error as ReadingBatchFormatError {
             // Cannot be written, ever: keep the evidence, skip it, say so loudly.
             logger.critical("spooled batch unreadable; moving past it", metadata: ["error": "\(error)", "position": "\(oldest.position)"])
+            // Later batches' readings wait for this one in the feed: let them go.
+            feed?.replayed(nil, sequence: oldestSpooledSequence)
             try? removeOldest()
             return true
         } catch {

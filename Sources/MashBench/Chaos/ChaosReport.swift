@@ -32,6 +32,9 @@ struct ChaosReport {
         row("commands not in a final state", "\(t.commandsNotFinal)   (final but not the device's answer: \(t.commandsWrongFinal))")
         row("commands sent more than once", "\(t.commandsSentMoreThanOnce)   (resent by the retry timer: \(t.commandsRetried); one attempt delivered twice: \(t.commandsSameAttemptTwice))")
         row("alerts expected / raised", "\(t.alertsExpected) / \(t.alertsRaised)   (missing \(t.alertsMissing.count), of them hot during an outage \(t.alertsMissingDuringOutage); unexpected \(t.alertsUnexpected.count))")
+        if t.alertsMissingDuringOutage > 0 {
+            row("  missing by fault overlapped", ChaosFault.allCases.map { "\($0.rawValue) \(t.alertsMissingByFault[$0] ?? 0)" }.joined(separator: ", "))
+        }
         if !t.alertsMissing.isEmpty { row("  missing", t.alertsMissing.prefix(5).joined(separator: ", ") + (t.alertsMissing.count > 5 ? ", …" : "")) }
         if !t.alertsUnexpected.isEmpty { row("  unexpected", t.alertsUnexpected.prefix(5).joined(separator: ", ") + (t.alertsUnexpected.count > 5 ? ", …" : "")) }
         let worst = t.faults.filter { $0.recovery != nil }.max { $0.recovery! < $1.recovery! }

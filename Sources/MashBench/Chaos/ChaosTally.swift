@@ -42,6 +42,9 @@ struct ChaosTally: Sendable {
     var alertsMissing: [String] = []
     /// Missing alerts whose hot window overlapped an outage (fault → recovery), and the others.
     var alertsMissingDuringOutage = 0
+    /// Missing alerts by the kind of fault whose outage their hot window overlapped: which fault loses
+    /// alerts is the first question a miss raises. A window overlapping two faults counts under both.
+    var alertsMissingByFault: [ChaosFault: Int] = [:]
     var alertsUnexpected: [String] = []
 
     var gatewayExitStatus: Int32?
@@ -139,11 +142,15 @@ struct ChaosTally: Sendable {
         alertsExpected = expected.count
         alertsRaised = rows.count
         let missing = expected.subtracting(raised.keys)
-        alertsMissingDuringOutage = missing.filter { window in
+        alertsMissingDuringOutage = 0
+        alertsMissingByFault = [:]
+        for window in missing {
             let device = Int(window.device.dropFirst("chaos-".count))! - 1
             let hot = schedule.hotInterval(device: device, window: window.window)
-            return faults.contains { $0.beganMillis < hot.upperBound && hot.lowerBound < $0.recoveredMillis }
-        }.count
+            let kinds = Set(faults.filter { $0.beganMillis < hot.upperBound && hot.lowerBound < $0.recoveredMillis }.map(\.fault))
+            if !kinds.isEmpty { alertsMissingDuringOutage += 1 }
+            for kind in kinds { alertsMissingByFault[kind, default: 0] += 1 }
+        }
         alertsMissing = missing.sorted { ($0.window, $0.device) < ($1.window, $1.device) }
             .map { "\($0.device) window \($0.window)" }
         alertsUnexpected = raised.flatMap { key, count in
